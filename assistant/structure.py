@@ -91,9 +91,11 @@ class _Tree:
                 return None
             # "8.1" sits under an open "8." wherever that is (an excerpt may start at 8).
             parent = ".".join(parts[:-1])
-            for node in reversed(self.stack):
-                if node.label == parent:
-                    return node.level + 1, False
+            # (A section "8" is preferred to a list item "8." inside another section.)
+            owners = sorted((n for n in self.stack if n.label == parent),
+                            key=lambda n: n.sub_number is not None)
+            if owners:
+                return owners[0].level + 1, False
             return 1 + len(dotted), False
         if dotted:  # "3.0 Background" says outright that it is top-level
             self.last_top = top

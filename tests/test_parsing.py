@@ -141,6 +141,18 @@ def test_html_section_under_a_numbered_heading_that_does_not_start_at_one():
                                   "8.1 Assessing need"]
 
 
+def test_subsection_belongs_to_its_section_not_to_a_list_item_with_the_same_number():
+    md = ("## 4.0 Background\n\nSome background for the board.\n\n## 5.0 Key Actions\n\n"
+          "1. Develop a commissioning framework\n2. Write a handbook for commissioners\n"
+          "5. Enhance performance management\n\n## 5.1 Monitoring progress\n\n"
+          "Progress is reported to the board every quarter.\n")
+    doc = parse("actions.md", md.encode())
+
+    progress = block(doc, "Progress is reported")
+    assert progress.section == "5.1"
+    assert progress.heading_path == ["5.0 Key Actions", "5.1 Monitoring progress"]
+
+
 def test_pdf_text_layer_with_numbered_sections_and_appendix():
     doc = parse("advocacy.pdf", make_pdf())
 
