@@ -20,12 +20,33 @@ _SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bNo)(?<!\betc)[.!?][\"')
 TokenCounter = Callable[[list[str]], list[int]]
 
 
-def _context(title: str, block: Block) -> str:
+def _context(title: str, block: Block, lead_in: str = "") -> str:
     path = " > ".join(h for h in block.heading_path if h != block.text)
     parts = [title, path]
     if block.table_header:
         parts.append(block.table_header.replace("\t", " | "))
+    if lead_in:
+        parts.append(lead_in)
     return " — ".join(p for p in parts if p)
+
+
+def _lead_ins(blocks: list[Block]) -> list[str]:
+    """For each list item or table row, the sentence that introduced its list
+    ("Commissioning decisions through the Children's Trust will:"), so a passage that
+    starts part-way down a list still says what the list is."""
+    leads, current = [], ""
+    for block in blocks:
+        if block.kind == "heading":
+            current = ""
+        elif block.kind == "paragraph":
+            current = block.text if block.text.rstrip().endswith(":") else ""
+        # The sentence that ends with the colon is the one that says what the list is.
+        spans = _sentence_spans(current)
+        last = current[spans[-1][0]:spans[-1][1]] if spans else ""
+        words = last.split()
+        short = ("…" if len(words) > 30 else "") + " ".join(words[-30:])
+        leads.append(short if block.kind in ("list_item", "table_row") else "")
+    return leads
 
 
 def _sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -45,7 +66,8 @@ def chunk_document(doc_id: str, title: str, parsed: ParsedDocument, max_tokens: 
     if not blocks:
         return []
     block_tokens = count_tokens([b.text for b in blocks])
-    contexts = [_context(title, b) for b in blocks]
+    leads = _lead_ins(blocks)
+    contexts = [_context(title, b, lead) for b, lead in zip(blocks, leads)]
     context_tokens = count_tokens(contexts)
     chunks: list[Chunk] = []
     group: list[int] = []
@@ -55,10 +77,17 @@ def chunk_document(doc_id: str, title: str, parsed: ParsedDocument, max_tokens: 
         nonlocal group, used
         if group:
             first, last = blocks[group[0]], blocks[group[-1]]
+            # A passage opened by a run of headings ("Cycle Phase 1", "Part 1. ...") is
+            # cited by the innermost of them.
+            lead = group[0]
+            for j in group[1:]:
+                if blocks[j].kind != "heading":
+                    break
+                lead = j
             chunks.append(Chunk(
                 doc_id=doc_id, ordinal=len(chunks),
                 text=parsed.text[first.start:last.end], start=first.start, end=last.end,
-                section=first.section, heading_path=first.heading_path,
+                section=blocks[lead].section, heading_path=blocks[lead].heading_path,
                 context=contexts[group[0]],
             ))
         group, used = [], 0
@@ -113,6 +142,17 @@ def _emit(doc_id: str, parsed: ParsedDocument, block: Block, context: str,
     chunks.append(Chunk(doc_id=doc_id, ordinal=len(chunks), text=parsed.text[start:end],
                         start=start, end=end, section=block.section,
                         heading_path=block.heading_path, context=context))
+
+
+def dense_texts(chunk: Chunk, max_tokens: int, count_tokens: TokenCounter) -> list[str]:
+    """What dense retrieval embeds for one passage: its sentence runs (see :func:`windows`),
+    each led by the passage's innermost heading unless the run starts with it, so a
+    list item or table row keeps the topic its heading gives it. (Leading with the
+    list's lead-in sentence instead measured worse.)"""
+    text = chunk.text
+    heading = chunk.heading_path[-1] if chunk.heading_path else ""
+    return [w if not heading or w.startswith(heading[:30]) else f"{heading}: {w}"
+            for w in windows(text, max_tokens, count_tokens)]
 
 
 def windows(text: str, max_tokens: int, count_tokens: TokenCounter) -> list[str]:

@@ -148,11 +148,11 @@ def cmd_search(args, settings: Settings) -> int:
     if not results:
         print("Nothing in the documents matches that question.")
     for n, r in enumerate(results, 1):
-        where = " › ".join(r.chunk.heading_path[-2:])
-        print(f"[{n}] {r.document.title} — section {r.chunk.section or '–'}  ({r.score:.3f})")
+        where = " › ".join(r.heading_path[-2:])
+        print(f"[{n}] {r.document.title} — section {r.section or '–'}  ({r.score:.3f})")
         if where:
             print(f"    {where}")
-        print("    " + r.chunk.text.replace("\n", "\n    "))
+        print("    " + r.text.replace("\n", "\n    "))
         print()
     return 0
 

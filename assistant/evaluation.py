@@ -82,7 +82,7 @@ def evaluate_retrieval(retriever, items: list[dict], k: int,
     """Run each named retriever over the items and score it."""
     scores = {}
     for name in names:
-        results = {item["id"]: [r.chunk.text for r in retriever.search(item["question"], top_k=k, retriever=name)]
+        results = {item["id"]: [r.text for r in retriever.search(item["question"], top_k=k, retriever=name)]
                    for item in items if item.get("answerable")}
         scores[name] = score_retrieval(items, results, k)
     return scores

@@ -26,7 +26,7 @@ from assistant.extract import DocumentError, read_blocks
 from assistant.settings import Settings
 
 # Bump when parsing or chunking changes what a file turns into: every document is redone.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "9"
 
 
 @dataclass
@@ -178,7 +178,7 @@ def _write(settings: Settings, catalog: Catalog, work: list[_Work], gone: list[s
     from assistant.embedding import Embedder
     from assistant.vectorstore import VectorStore
 
-    from assistant.chunking import windows
+    from assistant.chunking import dense_texts
     from assistant.embedding import count_tokens
 
     store = VectorStore(settings)
@@ -190,7 +190,7 @@ def _write(settings: Settings, catalog: Catalog, work: list[_Work], gone: list[s
         ids, texts, meta = [], [], []
         for c in job.chunks:
             cid = chunk_id(job.entry.id, job.content_hash, c.ordinal)
-            for n, text in enumerate(windows(c.text, settings.window_tokens, counter)):
+            for n, text in enumerate(dense_texts(c, settings.window_tokens, counter)):
                 ids.append(f"{cid}#{n}")
                 texts.append(text)
                 meta.append({"doc_id": job.entry.id, "chunk_id": cid, "section": c.section})

@@ -12,6 +12,18 @@ import numpy as np
 
 from assistant.catalog import ChunkRecord
 
+# NLTK's English stop words (bm25s ships them) plus the words people wrap a question in
+# ("according to", "what does it say"): they carry no topic and would favour passages
+# that merely repeat them.
+QUESTION_WORDS = ["according", "say", "says", "said", "tell", "mean", "means", "exactly",
+                  "actually", "supposed", "mention", "mentions", "us", "also", "please"]
+
+
+def _stopwords() -> list[str]:
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return sorted(set(STOPWORDS_EN_PLUS) | set(QUESTION_WORDS))
+
 
 class LexicalIndex:
     """BM25 (bm25s, English Snowball stemming, English stop words)."""
@@ -22,10 +34,11 @@ class LexicalIndex:
 
         self._bm25s = bm25s
         self.stemmer = Stemmer.Stemmer("english")
+        self.stopwords = _stopwords()
         self.chunks = chunks
         self.index = bm25s.BM25()
         if chunks:
-            tokens = bm25s.tokenize([c.search_text for c in chunks], stopwords="en",
+            tokens = bm25s.tokenize([c.search_text for c in chunks], stopwords=self.stopwords,
                                     stemmer=self.stemmer, show_progress=False)
             self.index.index(tokens, show_progress=False)
 
@@ -33,7 +46,7 @@ class LexicalIndex:
         """Best chunks for ``text`` with their BM25 scores (only those scoring above 0)."""
         if not self.chunks:
             return []
-        tokens = self._bm25s.tokenize([text], stopwords="en", stemmer=self.stemmer,
+        tokens = self._bm25s.tokenize([text], stopwords=self.stopwords, stemmer=self.stemmer,
                                       return_ids=False, show_progress=False)[0]
         vocab = self.index.vocab_dict
         tokens = [t for t in tokens if t in vocab]

@@ -17,7 +17,18 @@ import yaml
 
 from assistant import manifest
 
-_UNIT = re.compile(r"\b(step|part|stage|standard|phase|competenc(?:y|ies)|section)\s+(\d{1,2})\b", re.I)
+_NUMBER_WORDS = {w: str(n) for n, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen".split())}
+_ORDINALS = {w: str(n) for n, w in enumerate(
+    "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+    "thirteenth fourteenth".split())}
+_UNITS = r"step|part|stage|standard|phase|competenc(?:y|ies)|section|appendix|annex|para(?:graph)?"
+# "step 6", "step six", "Appendix C", "section 9.2" ...
+_UNIT = re.compile(rf"\b({_UNITS})\s+(\d{{1,2}}(?:\.\d{{1,2}})?|[A-Z]\b|{'|'.join(_NUMBER_WORDS)})\b", re.I)
+# ... and "the first step", "fifth stage".
+_ORDINAL_UNIT = re.compile(rf"\b({'|'.join(_ORDINALS)})\s+(step|stage|part|phase|standard)\b", re.I)
+# A bare dotted number ("the schematic (9.2)") names a numbered section.
+_DOTTED = re.compile(r"(?<![\w.])(\d{1,2}\.\d{1,2})(?![\w.])")
 _STEP_WORDS = ("Step", "Part", "Stage")
 MAX_QUESTION_CHARS = 2000
 
@@ -32,8 +43,6 @@ class Query:
 
     original: str
     text: str
-    # For BM25: nicknames replaced by the document's main name ("Staffs" -> "Staffordshire").
-    lexical_text: str = ""
     documents: tuple[str, ...] = ()
     labels: tuple[str, ...] = field(default_factory=tuple)
 
@@ -70,6 +79,27 @@ def clean_question(question: str) -> str:
     return text
 
 
+def _labels(text: str) -> list[str]:
+    """Section labels a question names, in the spellings the documents use."""
+    found = [(w, n) for w, n in _UNIT.findall(text)]
+    found += [(w, _ORDINALS[o.lower()]) for o, w in _ORDINAL_UNIT.findall(text)]
+    labels: list[str] = []
+    for word, number in found:
+        word = word.lower()
+        number = _NUMBER_WORDS.get(number.lower(), number)
+        number = number.upper() if number.isalpha() else number
+        if word in ("step", "part", "stage"):
+            labels.extend(f"{w} {number}" for w in _STEP_WORDS)
+        elif word.startswith("competenc"):
+            labels.append(f"Competency {number}")
+        elif word.startswith("para") or word == "section":
+            labels.append(number)
+        else:
+            labels.append(f"{word.title()} {number}")
+    labels += [n for n in _DOTTED.findall(text) if n not in labels]
+    return list(dict.fromkeys(labels))
+
+
 def prepare(question: str, corpus_dir: Path, entries: list[manifest.Entry]) -> Query:
     """Expand acronyms, spot documents named by nickname and numbered units."""
     text = clean_question(question)
@@ -78,7 +108,7 @@ def prepare(question: str, corpus_dir: Path, entries: list[manifest.Entry]) -> Q
         if re.search(rf"(?<![\w-]){re.escape(short)}s?(?![\w-])", text) and long.lower() not in text.lower():
             expansions.append(long)
     documents = []
-    stripped = lexical = text
+    stripped = text
     for entry in entries:
         # Aliases only: titles such as "Joint Commissioning Framework" are too generic.
         named = [a for a in entry.aliases if a and _mentions(text, a)]
@@ -88,19 +118,9 @@ def prepare(question: str, corpus_dir: Path, entries: list[manifest.Entry]) -> Q
             flags = 0 if (len(alias) <= 3 or alias.isupper()) else re.I
             pattern = rf"(?<![\w-]){re.escape(alias)}(?:'s)?(?![\w-])"
             stripped = re.sub(pattern, " ", stripped, flags=flags)
-            lexical = re.sub(pattern, f" {entry.aliases[0]} ", lexical, flags=flags)
-    labels = []
-    for word, number in _UNIT.findall(text):
-        word = word.lower()
-        if word in ("step", "part", "stage"):
-            labels.extend(f"{w} {number}" for w in _STEP_WORDS)
-        elif word.startswith("competenc"):
-            labels.append(f"Competency {number}")
-        else:
-            labels.append(f"{word.title()} {number}")
+    labels = _labels(text)
     # Once a document is recognised by name, its name only adds noise to matching
     # ("Central Beds" would match "beds"); the name becomes a boost instead.
     stripped = " ".join(stripped.split()) or text
     extra = " (" + "; ".join(expansions) + ")" if expansions else ""
-    return Query(original=question, text=stripped + extra, lexical_text=" ".join(lexical.split()) + extra,
-                 documents=tuple(documents), labels=tuple(labels))
+    return Query(original=question, text=stripped + extra, documents=tuple(documents), labels=tuple(labels))

@@ -22,28 +22,55 @@ from assistant.settings import Settings
 
 RetrieverName = Literal["hybrid", "dense", "bm25"]
 # Boosts are in RRF units: 1/(60+1) ~ 0.016 is what a first place is worth.
-DOCUMENT_BOOST = 0.012
-LABEL_BOOST = 0.02
+DOCUMENT_BOOST = 0.02
+LABEL_BOOST = 0.035
 
 
 @dataclass(frozen=True)
 class SearchResult:
-    """A retrieved passage with its document's details."""
+    """A retrieved passage: one chunk, or neighbouring chunks that ranked high together."""
 
-    chunk: ChunkRecord
+    chunks: tuple[ChunkRecord, ...]  # in reading order, contiguous
+    best: ChunkRecord  # the chunk that ranked highest
     document: DocumentRecord
     score: float
+    text: str  # exactly the document's text from ``start`` to ``end``
+
+    @property
+    def chunk(self) -> ChunkRecord:
+        """The highest-ranked chunk of the passage."""
+        return self.best
+
+    @property
+    def start(self) -> int:
+        """Offset of the passage in the document's text."""
+        return self.chunks[0].start
+
+    @property
+    def end(self) -> int:
+        """End offset of the passage in the document's text."""
+        return self.chunks[-1].end
+
+    @property
+    def section(self) -> str:
+        """Section label where the passage begins."""
+        return self.chunks[0].section
+
+    @property
+    def heading_path(self) -> tuple[str, ...]:
+        """Headings above the passage's beginning."""
+        return self.chunks[0].heading_path
 
     def as_json(self) -> dict:
         """The batch/API shape: doc_id, title, section, text, score, and where it is."""
         return {
-            "doc_id": self.chunk.doc_id,
+            "doc_id": self.document.doc_id,
             "title": self.document.title,
-            "section": self.chunk.section,
-            "heading_path": list(self.chunk.heading_path),
-            "text": self.chunk.text,
-            "start": self.chunk.start,
-            "end": self.chunk.end,
+            "section": self.section,
+            "heading_path": list(self.heading_path),
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
             "kind": self.document.kind,
             "score": round(self.score, 6),
         }
@@ -122,10 +149,12 @@ class Retriever:
         scope = self._scope(doc_ids, kinds)
         n = max(self.settings.candidates, top_k)
         ranked: list[list[str]] = []
+        weights: list[float] = []
         chunks: dict[str, ChunkRecord] = {}
         if retriever in ("hybrid", "bm25"):
-            hits = self._bm25().search(query.lexical_text, n, scope)
+            hits = self._bm25().search(query.text, n, scope)
             ranked.append([c.chunk_id for c, _ in hits])
+            weights.append(1.0)
             chunks.update((c.chunk_id, c) for c, _ in hits)
         if retriever in ("hybrid", "dense"):
             vector = self._encoder().embed_query(query.text)
@@ -134,6 +163,7 @@ class Retriever:
             order = list(dict.fromkeys(vector_chunk(h.chunk_id) for h in hits))
             live = self.catalog.chunks_by_id(order)  # drops vectors of stray chunks
             ranked.append([cid for cid in order if cid in live][:n])
+            weights.append(self.settings.dense_weight)
             chunks.update(live)
         if retriever == "hybrid" and query.labels:
             # Passages in a section the question names ("step 2" ~ "Part 2") join the
@@ -143,18 +173,33 @@ class Retriever:
                 if (scope is None or chunk.doc_id in scope) and (named is None or chunk.doc_id in named) \
                         and _has_label(chunk, [label.lower() for label in query.labels]):
                     chunks.setdefault(chunk.chunk_id, chunk)
-        scores = self._fuse(ranked, chunks, query)
+        scores = self._fuse(ranked, weights, chunks, query)
         documents = {d.doc_id: d for d in self.catalog.documents()}
-        best = _diversify(sorted(scores, key=lambda cid: -scores[cid]), chunks, query, top_k)
-        return [SearchResult(chunks[c], documents[chunks[c].doc_id], scores[c])
-                for c in best if chunks[c].doc_id in documents]
+        order = [c for c in sorted(scores, key=lambda cid: -scores[cid]) if chunks[c].doc_id in documents]
+        groups = _diversify(_passages(order, chunks, top_k, self.settings.passage_max_words),
+                            order, chunks, query, top_k)
+        texts: dict[str, str] = {}
+        results = []
+        for group in groups:
+            members = sorted((chunks[c] for c in group), key=lambda c: c.ordinal)
+            doc_id = members[0].doc_id
+            if len(members) == 1:
+                text = members[0].text
+            else:
+                if doc_id not in texts:
+                    texts[doc_id] = self.catalog.document_text(doc_id) or ""
+                text = texts[doc_id][members[0].start:members[-1].end]
+            results.append(SearchResult(tuple(members), chunks[group[0]], documents[doc_id],
+                                        scores[group[0]], text))
+        return results
 
-    def _fuse(self, ranked: list[list[str]], chunks: dict[str, ChunkRecord], query: Query) -> dict[str, float]:
+    def _fuse(self, ranked: list[list[str]], weights: list[float], chunks: dict[str, ChunkRecord],
+              query: Query) -> dict[str, float]:
         k = self.settings.rrf_k
         scores: dict[str, float] = {cid: 0.0 for cid in chunks}
-        for ranking in ranked:
+        for ranking, weight in zip(ranked, weights):
             for rank, cid in enumerate(ranking):
-                scores[cid] = scores.get(cid, 0.0) + 1.0 / (k + rank + 1)
+                scores[cid] = scores.get(cid, 0.0) + weight / (k + rank + 1)
         if len(ranked) == 1:
             return {cid: s for cid, s in scores.items() if s > 0}  # one retriever's order stands
         named = set(query.documents)
@@ -168,16 +213,54 @@ class Retriever:
         return scores
 
 
-def _diversify(order: list[str], chunks: dict[str, ChunkRecord], query: Query, top_k: int) -> list[str]:
+def _passages(order: list[str], chunks: dict[str, ChunkRecord], top_k: int,
+              max_words: int) -> list[list[str]]:
+    """Group the ranking into at most ``top_k`` passages, best first.
+
+    A chunk that sits right before or after one already chosen, in the same top-level
+    section, joins it (up to ``max_words``) instead of taking a place of its own: the
+    two halves of a list or an argument read, and are cited, as one passage.
+    """
+    words = {cid: len(chunks[cid].text.split()) for cid in order}
+    groups: list[list[str]] = []
+    for cid in order[: 2 * top_k]:
+        chunk = chunks[cid]
+        for group in groups:
+            head = chunks[group[0]]
+            if (chunk.doc_id == head.doc_id and chunk.heading_path[:1] == head.heading_path[:1]
+                    and any(abs(chunk.ordinal - chunks[g].ordinal) == 1 for g in group)
+                    and sum(words[g] for g in group) + words[cid] <= max_words):
+                group.append(cid)
+                break
+        else:
+            if len(groups) < top_k:
+                groups.append([cid])
+    return groups
+
+
+def _diversify(groups: list[list[str]], order: list[str], chunks: dict[str, ChunkRecord],
+               query: Query, top_k: int) -> list[list[str]]:
     """When a question names several documents ("do Staffs and Central Beds both ..."),
-    give each named document's best passage a place before filling up by score."""
-    named = [d for d in query.documents]
-    if len(named) < 2:
-        return order[:top_k]
-    firsts = [next((c for c in order if chunks[c].doc_id == d), None) for d in named]
-    picked = [c for c in firsts if c is not None][:top_k]
-    rest = [c for c in order if c not in picked]
-    return sorted(picked, key=order.index) + rest[: top_k - len(picked)]
+    make sure each named document has a passage, in place of the lowest-ranked ones."""
+    if len(query.documents) < 2:
+        return groups
+    present = {chunks[g[0]].doc_id for g in groups}
+    missing = [d for d in query.documents if d not in present]
+    for doc_id in missing:
+        best = next((c for c in order if chunks[c].doc_id == doc_id), None)
+        if best is None:
+            continue
+        # Replace the lowest passage whose document has another passage above it.
+        for i in range(len(groups) - 1, -1, -1):
+            doc = chunks[groups[i][0]].doc_id
+            if sum(chunks[g[0]].doc_id == doc for g in groups) > 1 or len(groups) < top_k:
+                if len(groups) < top_k:
+                    groups.append([best])
+                else:
+                    groups[i] = [best]
+                break
+    rank = {c: i for i, c in enumerate(order)}
+    return sorted(groups, key=lambda g: rank[g[0]])
 
 
 def _has_label(chunk: ChunkRecord, labels: list[str]) -> bool:

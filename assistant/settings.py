@@ -65,7 +65,7 @@ class Settings(BaseSettings):
         "context included (all-MiniLM-L6-v2 reads at most 256).",
     )
     window_tokens: int = Field(
-        80,
+        60,
         ge=16,
         le=256,
         description="Dense retrieval embeds runs of whole sentences of about this many word "
@@ -78,6 +78,15 @@ class Settings(BaseSettings):
         "hybrid", description="Default retriever for search and answers."
     )
     top_k: int = Field(5, ge=1, le=100, description="Passages returned by default.")
+    passage_max_words: int = Field(
+        320,
+        ge=50,
+        description="Neighbouring passages that rank high together are returned as one, up to "
+        "this many words.",
+    )
+    dense_weight: float = Field(
+        0.75, ge=0, le=5, description="Weight of the dense ranking against BM25's (1.0) in the fusion."
+    )
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     candidates: int = Field(
         30, ge=5, description="Candidates each retriever contributes before fusion."

@@ -48,7 +48,12 @@ def _is_title_like(text: str) -> bool:
     words = text.split()
     if not words or len(words) > 9 or not text[0].isupper():
         return False
-    if re.search(r"[.;:,?!]$", text) and not text.endswith("?"):
+    if text.endswith(":"):
+        # "The ... Commissioning Principles:" heads a list; "Resources include:" does not.
+        long_words = [w for w in words if len(w) > 3]
+        if not long_words or sum(w[0].isupper() for w in long_words) < 0.7 * len(long_words):
+            return False
+    elif re.search(r"[.;,!]$", text):
         return False
     return not re.search(r"https?://|@", text)
 

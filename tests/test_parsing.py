@@ -394,9 +394,6 @@ def test_a_heading_opens_a_new_chunk(make_settings):
     assert risk.search_text.startswith(risk.context)
 
 
-@pytest.mark.xfail(reason="chunking.py: a passage opened by a run of headings takes the first "
-                          "heading's section ('2'/'Cycle Phase 1'), not its own ('2.1'/'Part 1')",
-                   strict=False)
 def test_a_passage_is_cited_by_its_innermost_section(make_settings, shipped):
     settings = make_settings()
     pooled = _chunks(settings, "pooled.txt", parse("pooled.txt", POOLED_BUDGETS_TXT.encode()))
