@@ -144,8 +144,8 @@ def _emit(doc_id: str, parsed: ParsedDocument, block: Block, context: str,
                         heading_path=block.heading_path, context=context))
 
 
-def dense_texts(chunk: Chunk, max_tokens: int, count_tokens: TokenCounter) -> list[str]:
-    """What dense retrieval embeds for one passage: its sentence runs (see :func:`windows`),
+def dense_texts(chunk, max_tokens: int, count_tokens: TokenCounter) -> list[str]:
+    """What dense retrieval embeds for a passage (a Chunk or ChunkRecord): its sentence runs (see :func:`windows`),
     each led by the passage's innermost heading unless the run starts with it, so a
     list item or table row keeps the topic its heading gives it. (Leading with the
     list's lead-in sentence instead measured worse.)"""

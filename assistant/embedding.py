@@ -58,11 +58,22 @@ def count_tokens(settings: Settings, texts: list[str]) -> list[int]:
     return [len(e.ids) for e in tokenizer.encode_batch(texts, add_special_tokens=True)]
 
 
+def _quantize(model):
+    """Dynamic int8 quantisation of the linear layers: about 3x faster on CPU."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch points to torchao; the eager API still works
+        return torch.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
 class Embedder:
     """Sentence-transformers encoder, loaded on first use and shared per process."""
 
     _lock = threading.Lock()
-    _models: dict[str, object] = {}
+    _models: dict[tuple[str, bool], object] = {}
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -72,7 +83,8 @@ class Embedder:
     def model(self):
         """The loaded SentenceTransformer (loaded once per model path)."""
         with self._lock:
-            if self.path not in self._models:
+            key = (self.path, self.settings.embedding_int8)
+            if key not in self._models:
                 import torch
                 from sentence_transformers import SentenceTransformer
 
@@ -81,8 +93,11 @@ class Embedder:
                 from transformers.utils import logging as hf_logging
 
                 hf_logging.disable_progress_bar()
-                self._models[self.path] = SentenceTransformer(self.path, device="cpu")
-            return self._models[self.path]
+                model = SentenceTransformer(self.path, device="cpu")
+                if self.settings.embedding_int8:
+                    model = _quantize(model)
+                self._models[key] = model
+            return self._models[key]
 
     @property
     def dimension(self) -> int:

