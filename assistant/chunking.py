@@ -18,6 +18,9 @@ from assistant.documents import Block, Chunk, ParsedDocument
 _SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bNo)(?<!\betc)[.!?][\"')\]]?\s+(?=[A-Z0-9\"'(\u2018\u201c])")
 
 TokenCounter = Callable[[list[str]], list[int]]
+# An unheaded scrap of fewer words than this (a cover page's "Department of Health", a
+# lone date) makes no passage of its own: it would match questions by its few words alone.
+MIN_PASSAGE_WORDS = 20
 
 
 def _context(title: str, block: Block, lead_in: str = "") -> str:
@@ -79,8 +82,15 @@ def chunk_document(doc_id: str, title: str, parsed: ParsedDocument, max_tokens: 
             first, last = blocks[group[0]], blocks[group[-1]]
             # A passage opened by a run of headings ("Cycle Phase 1", "Part 1. ...") is
             # cited by the innermost of them.
-            lead = group[0]
-            for j in group[1:]:
+            # A scrap merged into the section after it is cited by that section.
+            begin = 0
+            for position, j in enumerate(group):
+                if position and blocks[j].kind == "heading":
+                    if sum(len(blocks[i].text.split()) for i in group[:position]) < MIN_PASSAGE_WORDS:
+                        begin = position
+                    break
+            lead = group[begin]
+            for j in group[begin + 1:]:
                 if blocks[j].kind != "heading":
                     break
                 lead = j
@@ -94,8 +104,10 @@ def chunk_document(doc_id: str, title: str, parsed: ParsedDocument, max_tokens: 
 
     for i, block in enumerate(blocks):
         need = block_tokens[i]
-        if block.kind == "heading" and any(blocks[j].kind != "heading" for j in group):
-            flush()  # a heading opens a new passage
+        if block.kind == "heading" and any(blocks[j].kind != "heading" for j in group) and (
+                blocks[group[0]].kind == "heading"
+                or sum(len(blocks[j].text.split()) for j in group) >= MIN_PASSAGE_WORDS):
+            flush()  # a heading opens a new passage (an unheaded scrap joins it instead)
         if need > max_tokens - context_tokens[i]:
             flush()  # one block longer than a passage: split it by sentences
             _split_block(doc_id, parsed, block, contexts[i], max_tokens - context_tokens[i],

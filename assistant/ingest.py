@@ -26,7 +26,7 @@ from assistant.extract import DocumentError, read_blocks
 from assistant.settings import Settings
 
 # Bump when parsing or chunking changes what a file turns into: every document is redone.
-PIPELINE_VERSION = "9"
+PIPELINE_VERSION = "10"
 
 
 @dataclass

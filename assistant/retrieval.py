@@ -10,8 +10,9 @@ rank higher. No reranker ships offline (see ../shared/STACK.md).
 
 from __future__ import annotations
 
+import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from assistant import manifest
@@ -21,9 +22,10 @@ from assistant.query import Query, prepare
 from assistant.settings import Settings
 
 RetrieverName = Literal["hybrid", "dense", "bm25"]
-# Boosts are in RRF units: 1/(60+1) ~ 0.016 is what a first place is worth.
-DOCUMENT_BOOST = 0.02
-LABEL_BOOST = 0.035
+# Boosts are counted in first places: a passage of a document the question names gains
+# what 1.2 first places in a ranking are worth; one in a section it names, 2.1.
+DOCUMENT_BOOST = 1.2
+LABEL_BOOST = 2.1
 
 
 @dataclass(frozen=True)
@@ -148,36 +150,58 @@ class Retriever:
         query = prepare(question, self.settings.corpus_dir, self._entries())
         scope = self._scope(doc_ids, kinds)
         n = max(self.settings.candidates, top_k)
-        ranked: list[list[str]] = []
-        weights: list[float] = []
-        chunks: dict[str, ChunkRecord] = {}
+        named = [d for d in query.documents if scope is None or d in scope]
+        if len(named) >= 2:
+            return self._compare(query, named, retriever, n, top_k)
+        pool = self.candidates(query, retriever, n, scope)
+        scores = fuse(pool, self.settings.rrf_k)
+        return self.assemble(pool, scores, top_k)
+
+    def _compare(self, query: Query, named: list[str], retriever: RetrieverName, n: int,
+                 top_k: int) -> list[SearchResult]:
+        """A question that names several documents ("do Staffs and Central Beds both ...")
+        is searched in each of them, and their best passages take turns."""
+        per_document = []
+        for doc_id in named:
+            pool = self.candidates(query, retriever, n, {doc_id})
+            per_document.append(self.assemble(pool, fuse(pool, self.settings.rrf_k), top_k))
+        results: list[SearchResult] = []
+        for rank in range(top_k):
+            for found in per_document:
+                if rank < len(found) and len(results) < top_k:
+                    results.append(found[rank])
+        return results
+
+    def candidates(self, query: Query, retriever: RetrieverName, n: int, scope: set[str] | None) -> "Pool":
+        """Each retriever's ranking of its ``n`` best chunks (plus chunks the question names)."""
+        pool = Pool(query)
         if retriever in ("hybrid", "bm25"):
             hits = self._bm25().search(query.text, n, scope)
-            ranked.append([c.chunk_id for c, _ in hits])
-            weights.append(1.0)
-            chunks.update((c.chunk_id, c) for c, _ in hits)
+            pool.add([c for c, _ in hits], 1.0)
         if retriever in ("hybrid", "dense"):
             vector = self._encoder().embed_query(query.text)
             hits = self._vectors().query(vector, n * 4, sorted(scope) if scope is not None else None)
             # Vectors are sentence runs; a passage ranks by its best run.
             order = list(dict.fromkeys(vector_chunk(h.chunk_id) for h in hits))
             live = self.catalog.chunks_by_id(order)  # drops vectors of stray chunks
-            ranked.append([cid for cid in order if cid in live][:n])
-            weights.append(self.settings.dense_weight)
-            chunks.update(live)
+            pool.add([live[cid] for cid in order if cid in live][:n], self.settings.dense_weight)
         if retriever == "hybrid" and query.labels:
             # Passages in a section the question names ("step 2" ~ "Part 2") join the
             # candidates even when neither retriever found them.
             named = set(query.documents) or None
+            labels = [label.lower() for label in query.labels]
             for chunk in self._bm25().chunks:
                 if (scope is None or chunk.doc_id in scope) and (named is None or chunk.doc_id in named) \
-                        and _has_label(chunk, [label.lower() for label in query.labels]):
-                    chunks.setdefault(chunk.chunk_id, chunk)
-        scores = self._fuse(ranked, weights, chunks, query)
+                        and _has_label(chunk, labels):
+                    pool.chunks.setdefault(chunk.chunk_id, chunk)
+        return pool
+
+    def assemble(self, pool: "Pool", scores: dict[str, float], top_k: int) -> list[SearchResult]:
+        """Turn fused scores into at most ``top_k`` passages, best first."""
+        chunks = pool.chunks
         documents = {d.doc_id: d for d in self.catalog.documents()}
         order = [c for c in sorted(scores, key=lambda cid: -scores[cid]) if chunks[c].doc_id in documents]
-        groups = _diversify(_passages(order, chunks, top_k, self.settings.passage_max_words),
-                            order, chunks, query, top_k)
+        groups = _passages(order, chunks, top_k, self.settings.passage_max_words)
         texts: dict[str, str] = {}
         results = []
         for group in groups:
@@ -193,24 +217,39 @@ class Retriever:
                                         scores[group[0]], text))
         return results
 
-    def _fuse(self, ranked: list[list[str]], weights: list[float], chunks: dict[str, ChunkRecord],
-              query: Query) -> dict[str, float]:
-        k = self.settings.rrf_k
-        scores: dict[str, float] = {cid: 0.0 for cid in chunks}
-        for ranking, weight in zip(ranked, weights):
-            for rank, cid in enumerate(ranking):
-                scores[cid] = scores.get(cid, 0.0) + weight / (k + rank + 1)
-        if len(ranked) == 1:
-            return {cid: s for cid, s in scores.items() if s > 0}  # one retriever's order stands
-        named = set(query.documents)
-        labels = [label.lower() for label in query.labels]
-        for cid in scores:
-            chunk = chunks[cid]
-            if named and chunk.doc_id in named:
-                scores[cid] += DOCUMENT_BOOST
-            if labels and _has_label(chunk, labels):
-                scores[cid] += LABEL_BOOST
-        return scores
+
+@dataclass
+class Pool:
+    """Candidate chunks with each retriever's ranking of them and that ranking's weight."""
+
+    query: Query
+    rankings: list[tuple[list[str], float]] = field(default_factory=list)
+    chunks: dict[str, ChunkRecord] = field(default_factory=dict)
+
+    def add(self, ranked: list[ChunkRecord], weight: float) -> None:
+        """Add one retriever's ranking, best first."""
+        self.rankings.append(([c.chunk_id for c in ranked], weight))
+        self.chunks.update((c.chunk_id, c) for c in ranked)
+
+
+def fuse(pool: Pool, k: int) -> dict[str, float]:
+    """Weighted reciprocal rank fusion, then the document and section nudges."""
+    scores: dict[str, float] = {cid: 0.0 for cid in pool.chunks}
+    for ranking, weight in pool.rankings:
+        for rank, cid in enumerate(ranking):
+            scores[cid] += weight / (k + rank + 1)
+    if len(pool.rankings) == 1:
+        return {cid: s for cid, s in scores.items() if s > 0}  # one retriever's order stands
+    named = set(pool.query.documents)
+    labels = [label.lower() for label in pool.query.labels]
+    first_place = 1.0 / (k + 1)
+    for cid in scores:
+        chunk = pool.chunks[cid]
+        if named and chunk.doc_id in named:
+            scores[cid] += DOCUMENT_BOOST * first_place
+        if labels and _has_label(chunk, labels):
+            scores[cid] += LABEL_BOOST * first_place
+    return scores
 
 
 def _passages(order: list[str], chunks: dict[str, ChunkRecord], top_k: int,
@@ -238,36 +277,16 @@ def _passages(order: list[str], chunks: dict[str, ChunkRecord], top_k: int,
     return groups
 
 
-def _diversify(groups: list[list[str]], order: list[str], chunks: dict[str, ChunkRecord],
-               query: Query, top_k: int) -> list[list[str]]:
-    """When a question names several documents ("do Staffs and Central Beds both ..."),
-    make sure each named document has a passage, in place of the lowest-ranked ones."""
-    if len(query.documents) < 2:
-        return groups
-    present = {chunks[g[0]].doc_id for g in groups}
-    missing = [d for d in query.documents if d not in present]
-    for doc_id in missing:
-        best = next((c for c in order if chunks[c].doc_id == doc_id), None)
-        if best is None:
-            continue
-        # Replace the lowest passage whose document has another passage above it.
-        for i in range(len(groups) - 1, -1, -1):
-            doc = chunks[groups[i][0]].doc_id
-            if sum(chunks[g[0]].doc_id == doc for g in groups) > 1 or len(groups) < top_k:
-                if len(groups) < top_k:
-                    groups.append([best])
-                else:
-                    groups[i] = [best]
-                break
-    rank = {c: i for i, c in enumerate(order)}
-    return sorted(groups, key=lambda g: rank[g[0]])
-
-
 def _has_label(chunk: ChunkRecord, labels: list[str]) -> bool:
     """True if the chunk's section or heading path names one of ``labels`` ("part 6")."""
     own = chunk.section.lower()
     if own in labels:
         return True
     heads = [h.lower() for h in chunk.heading_path[-2:]]
+    # "4.3 Phase 3: improving performance" names Phase 3 after its own number.
+    heads += [_NUMBER_PREFIX.sub("", h) for h in heads]
     return any(h.startswith(label + ".") or h.startswith(label + " ") or h.startswith(label + ":")
                for h in heads for label in labels)
+
+
+_NUMBER_PREFIX = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s*(?:\|\s*)?")

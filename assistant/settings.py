@@ -92,7 +92,9 @@ class Settings(BaseSettings):
     dense_weight: float = Field(
         0.75, ge=0, le=5, description="Weight of the dense ranking against BM25's (1.0) in the fusion."
     )
-    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    rrf_k: int = Field(
+        10, ge=1, description="Reciprocal rank fusion constant (smaller trusts each retriever's top places more)."
+    )
     candidates: int = Field(
         30, ge=5, description="Candidates each retriever contributes before fusion."
     )
