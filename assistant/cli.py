@@ -158,7 +158,91 @@ def cmd_search(args, settings: Settings) -> int:
     return 0
 
 
+# --- ask -----------------------------------------------------------------------
+
+def cmd_ask(args, settings: Settings) -> int:
+    from assistant.answering import Answerer, Conversation
+    from assistant.query import QuestionError
+    from assistant.retrieval import SearchError
+
+    if bool(args.question) == bool(args.batch):
+        return _fail("give a QUESTION or --batch FILE.jsonl (not both)")
+    answerer = Answerer(settings)
+    options = dict(backend=args.backend, doc_ids=args.doc or None, kinds=args.kind or None)
+    if args.batch:
+        try:
+            items = _read_batch(args.batch)
+        except (OSError, ValueError) as err:
+            return _fail(str(err))
+        for item in items:
+            try:
+                answer = answerer.ask(str(item["question"]), **options)
+                line = {"id": item["id"], **answer.as_json()}
+            except (QuestionError, SearchError) as err:
+                line = {"id": item["id"], "answer": "", "refused": True, "citations": [],
+                        "unsupported": [], "backend": args.backend or settings.backend, "error": str(err)}
+            print(json.dumps(line, ensure_ascii=False), flush=True)
+        return 0
+    question = " ".join(args.question)
+    conversation = Conversation()
+    try:
+        if args.json:
+            print(json.dumps(answerer.ask(question, conversation=conversation, **options).as_json(),
+                             ensure_ascii=False, indent=2))
+            return 0
+        answer = None
+        for kind, value in answerer.stream(question, conversation=conversation, **options):
+            if kind == "token":
+                print(value, end="", flush=True, file=sys.stderr)
+            else:
+                answer = value
+    except (QuestionError, SearchError) as err:
+        return _fail(str(err))
+    except ValueError as err:
+        return _fail(str(err))
+    _print_answer(answer)
+    return 0
+
+
+def _print_answer(answer) -> None:
+    if answer.fallback:
+        print(f"(note: {answer.fallback})")
+    print(answer.text)
+    shown = answer.related if answer.refused else answer.citations
+    if shown:
+        print("\nNearest passages:" if answer.refused else "\nSources:")
+    for c in shown:
+        print(f"[{c.n}] {c.title} — section {c.section or '–'}: \"{' '.join(c.quote.split())}\"")
+    if answer.unsupported:
+        print("\nNot backed by the documents (not part of the answer):")
+        for sentence in answer.unsupported:
+            print(f"  - {sentence}")
+
+
 # --- eval ----------------------------------------------------------------------
+
+def cmd_eval_answers(args, settings: Settings) -> int:
+    from assistant.answering import Answerer
+    from assistant.evaluation import evaluate_answers, load_dataset
+
+    try:
+        items = load_dataset(Path(args.dataset))
+    except (OSError, ValueError) as err:
+        return _fail(f"cannot read the dataset: {err}")
+    answerer = Answerer(settings)
+    answerer.retriever.warm_up()
+    scores = evaluate_answers(answerer, items, args.backend)
+    if args.json:
+        print(json.dumps(vars(scores), indent=2))
+        return 0
+    print(f"{len(items)} items; backend {args.backend or settings.backend}")
+    for name, value in vars(scores).items():
+        if name != "failures":
+            print(f"{name:28} {value:.3f}" if isinstance(value, float) else f"{name:28} {value}")
+    for line in scores.failures:
+        print(f"  {line}")
+    return 0
+
 
 def cmd_eval(args, settings: Settings) -> int:
     from assistant.evaluation import evaluate_retrieval, load_dataset
@@ -258,6 +342,27 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--top-k", type=int, default=5)
     e.add_argument("--json", action="store_true", help="print JSON")
     e.set_defaults(handler=cmd_eval)
+    e = eval_sub.add_parser("answers", help="must_include coverage, refusals, injections, citation "
+                                            "precision and supported sentences")
+    e.add_argument("--dataset", default="evaluations/dev.jsonl", help="JSON lines gold set")
+    e.add_argument("--backend", choices=["extractive", "local", "openai"], default=None)
+    e.add_argument("--json", action="store_true", help="print JSON")
+    e.set_defaults(handler=cmd_eval_answers)
+
+    p = sub.add_parser("ask", help="answer a question from the documents, with citations",
+                       description="Answer from the indexed documents only; every sentence cites its "
+                       "passage, and a question the documents do not cover is refused. Batch mode reads "
+                       "JSON lines {\"id\", \"question\"} and writes one JSON line per input: {\"id\", "
+                       "\"answer\", \"refused\", \"citations\": [{n, doc_id, title, section, quote, text, "
+                       "...}], \"unsupported\", \"backend\", ...}.")
+    p.add_argument("question", nargs="*", metavar="QUESTION")
+    p.add_argument("--backend", choices=["extractive", "local", "openai"], default=None,
+                   help="default: setting backend (extractive)")
+    p.add_argument("--doc", action="append", default=[], metavar="DOC_ID", help="only this document (repeatable)")
+    p.add_argument("--kind", action="append", default=[], choices=["national", "local"], help="only this kind")
+    p.add_argument("--batch", metavar="FILE.jsonl", help="questions as JSON lines ('-' for standard input)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_ask)
 
     p = sub.add_parser("serve", help="run the web app")
     p.add_argument("--host", help="default: setting host (127.0.0.1)")

