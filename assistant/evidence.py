@@ -20,7 +20,7 @@ from assistant.chunking import _sentence_spans
 from assistant.guard import looks_like_injection
 from assistant.lexical import LexicalIndex
 from assistant.query import Query
-from assistant.retrieval import SearchResult
+from assistant.retrieval import SearchResult, _has_label
 
 MAX_UNITS = 5
 CONTEXT_WORDS = 150  # words of the best passage kept around its best sentence
@@ -29,6 +29,7 @@ LIST_ITEMS = 10
 MAX_LIST_WORDS = 220  # a list the question asks for may run longer than other evidence
 SAME_PASSAGE_FLOOR = 0.7  # a unit of the best unit's passage joins at this share of its score
 OTHER_PASSAGE_FLOOR = 9.0  # ... and a unit of another passage only at this share
+LABEL_BONUS = 1.3
 SWITCH_MARGIN = 1.3  # another passage's best sentence must beat the top passage's by this factor  # each place lower in the retrieval ranking costs this share of a unit's score
 
 
@@ -76,7 +77,8 @@ def units_of(results: list[SearchResult]) -> list[Unit]:
                     continue
                 lead = len(line[begin:end]) - len(line[begin:end].lstrip())
                 start = base + begin + lead
-                if re.fullmatch(r"\d{1,2}(\.\d{1,2})*\.?", text):
+                if re.fullmatch(r"(?:(?:part|step|stage|standard|phase|appendix|section)\s+\w{1,3}|"
+                                r"\d{1,2}(?:\.\d{1,2})*)\.?", text, re.I):
                     pending = pending if pending is not None else start
                     continue
                 if pending is not None:
@@ -115,6 +117,8 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
         return evidence
     vectors = embed([query.text] + [u.text for u in candidates])
     contexts = [set(lexical.terms(r.chunk.context)) for r in results]
+    labels = [label.lower() for label in query.labels]
+    labelled = [bool(labels) and _has_label(r.chunk, labels) for r in results]
     top_score = max((r.score for r in results), default=1.0) or 1.0
     passage_scores = [max(r.score, 0.0) / top_score for r in results]
     sims = vectors[1:] @ vectors[0]
@@ -128,6 +132,8 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
         # Retrieval already weighed whole passages (with signals a sentence lacks, such
         # as the section the question names): its fused score is the unit's prior.
         prior = 0.5 + 0.5 * passage_scores[unit.result]
+        if labelled[unit.result]:
+            prior *= LABEL_BONUS  # the section the question names ("step 2" ~ "Part 2")
         unit.score = (0.55 * unit.lexical + 0.45 * max(unit.dense, 0.0)) * prior
     evidence.chosen = _choose(query, results, units, candidates, document_text)
     chosen_passages = {u.result for u in evidence.chosen}
@@ -201,7 +207,9 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
                 chosen.append(follower)
             taken += 1
         if not followers and document_text is not None:
-            chosen.extend(_list_after(results[lead.result], lead, document_text))
+            taken_at = {(u.result, u.start) for u in chosen}
+            chosen.extend(u for u in _list_after(results[lead.result], lead, document_text)
+                          if (u.result, u.start) not in taken_at)
     order = {id(u): i for i, u in enumerate(units)}
     return sorted(chosen, key=lambda u: (u.result, order.get(id(u), 10**6), u.start))
 
@@ -212,7 +220,9 @@ def _list_after(result: SearchResult, lead: Unit, document_text) -> list[Unit]:
     items: list[Unit] = []
     for match in re.finditer(r"[^\n]+", text[lead.end:lead.end + 1500]):
         line = match.group().strip()
-        if not line or len(items) >= LIST_ITEMS or _looks_like_heading(line) and line[:1].isupper():
+        if not line or len(items) >= LIST_ITEMS or _looks_like_heading(line) or re.match(
+                r"(part|step|stage|standard|phase|cycle phase|appendix|section)\s+\w{1,3}\b|\d{1,2}(\.\d)*\.?\s+[A-Z]",
+                line, re.I):
             break
         start = lead.end + match.start() + (len(match.group()) - len(match.group().lstrip()))
         items.append(Unit(lead.result, line, start, start + len(line)))

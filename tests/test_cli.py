@@ -85,3 +85,18 @@ def test_empty_question_is_refused(cli_corpus):
     out = run(cli_corpus, "search", "   ")
     assert out.returncode == 2
     assert "question" in out.stderr.lower()
+
+
+def test_ask_batch_writes_answers_with_citations_and_refusals(cli_corpus):
+    questions = [{"id": "a1", "question": "How long do families wait for a first speech therapy assessment?"},
+                 {"id": "a2", "question": "What is the capital of France?"}]
+    (cli_corpus / "ask.jsonl").write_text("\n".join(json.dumps(q) for q in questions) + "\n")
+    out = run(cli_corpus, "ask", "--batch", "ask.jsonl")
+    assert out.returncode == 0, out.stderr
+    first, second = [json.loads(line) for line in out.stdout.splitlines()]
+    assert first["id"] == "a1" and not first["refused"] and "eighteen weeks" in first["answer"]
+    assert first["backend"] == "extractive" and first["unsupported"] == []
+    citation = first["citations"][0]
+    assert {"n", "doc_id", "title", "section", "quote", "text"} <= set(citation)
+    assert citation["quote"] in citation["text"] or citation["quote"]
+    assert second["id"] == "a2" and second["refused"] and second["citations"] == []
