@@ -221,14 +221,20 @@ def _print_answer(answer) -> None:
 
 # --- eval ----------------------------------------------------------------------
 
-def cmd_eval_answers(args, settings: Settings) -> int:
-    from assistant.answering import Answerer
-    from assistant.evaluation import evaluate_answers, load_dataset
+def _dataset(path: str) -> list[dict]:
+    from assistant.evaluation import load_dataset
 
     try:
-        items = load_dataset(Path(args.dataset))
+        return load_dataset(Path(path))
     except (OSError, ValueError) as err:
-        return _fail(f"cannot read the dataset: {err}")
+        raise SystemExit(_fail(f"cannot read the dataset {path}: {err}")) from None
+
+
+def cmd_eval_answers(args, settings: Settings) -> int:
+    from assistant.answering import Answerer
+    from assistant.evaluation import evaluate_answers
+
+    items = _dataset(args.dataset)
     answerer = Answerer(settings)
     answerer.retriever.warm_up()
     scores = evaluate_answers(answerer, items, args.backend)
@@ -245,13 +251,10 @@ def cmd_eval_answers(args, settings: Settings) -> int:
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    from assistant.evaluation import evaluate_retrieval, load_dataset
+    from assistant.evaluation import evaluate_retrieval
     from assistant.retrieval import Retriever
 
-    try:
-        items = load_dataset(Path(args.dataset))
-    except (OSError, ValueError) as err:
-        return _fail(f"cannot read the dataset: {err}")
+    items = _dataset(args.dataset)
     retriever = Retriever(settings)
     retriever.warm_up()
     scores = evaluate_retrieval(retriever, items, args.top_k)
