@@ -79,11 +79,11 @@ class Answerer:
             yield "answer", answer
             return
         results = self.retriever.search(searched, doc_ids=doc_ids, kinds=kinds)
-        query = prepare(searched, self.settings.corpus_dir, self.retriever._entries())
-        lexical = self.retriever._bm25()
+        query = prepare(searched, self.settings.corpus_dir, self.retriever.entries())
+        lexical = self.retriever.lexical()
         evidence = select(query, results, lexical, self._embed(), self.retriever.catalog.document_text)
         dates = {r.document.doc_id: r.document.date for r in results}
-        entries = self.retriever._entries()
+        entries = self.retriever.entries()
         aliases = {a for e in entries for a in e.aliases}
         verdict = guard.judge(searched, evidence, dates, self.retriever.catalog.document_text,
                               list(query.documents), aliases,
@@ -158,7 +158,7 @@ class Answerer:
             answer.related = self._related(evidence)
             return
         verifier = Verifier([(text, start) for _, text, start in sources],
-                            self.retriever._bm25(), self._embed())
+                            self.retriever.lexical(), self._embed())
         numbers: dict[int, int] = {}  # source number -> citation number, in order of first use
         for checked in verifier.check(split_sentences(written)):
             sentence = checked.sentence
@@ -200,7 +200,7 @@ class Answerer:
             return self._clients[backend]
 
     def _embed(self):
-        return embed_with(self.retriever._encoder())
+        return embed_with(self.retriever.encoder())
 
 
 def _runs(units: list[Unit]) -> list[list[Unit]]:

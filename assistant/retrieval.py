@@ -102,7 +102,8 @@ class Retriever:
                 self._store = VectorStore(self.settings)
             return self._store
 
-    def _encoder(self):
+    def encoder(self):
+        """The embedding model (loaded on first use)."""
         with self._lock:
             if self._embedder is None:
                 from assistant.embedding import Embedder
@@ -112,14 +113,16 @@ class Retriever:
 
     def warm_up(self) -> None:
         """Load the model, open the store and build BM25 now rather than on the first question."""
-        self._encoder().embed_query("warm up")
+        self.encoder().embed_query("warm up")
         self._vectors()
-        self._bm25()
+        self.lexical()
 
-    def _bm25(self):
+    def lexical(self):
+        """The BM25 index of the live chunks (rebuilt when the catalog changes)."""
         return self._lexical.get(self.catalog.generation(), self.catalog.chunks)
 
-    def _entries(self) -> list[manifest.Entry]:
+    def entries(self) -> list[manifest.Entry]:
+        """The manifest's entries (none if it cannot be read)."""
         try:
             return manifest.load(self.settings.manifest_path)
         except manifest.ManifestError:
@@ -147,7 +150,7 @@ class Retriever:
         """The best ``top_k`` passages for ``question``, optionally within documents or kinds."""
         top_k = top_k or self.settings.top_k
         retriever = retriever or self.settings.retriever
-        query = prepare(question, self.settings.corpus_dir, self._entries())
+        query = prepare(question, self.settings.corpus_dir, self.entries())
         scope = self._scope(doc_ids, kinds)
         n = max(self.settings.candidates, top_k)
         named = [d for d in query.documents if scope is None or d in scope]
@@ -176,10 +179,10 @@ class Retriever:
         """Each retriever's ranking of its ``n`` best chunks (plus chunks the question names)."""
         pool = Pool(query)
         if retriever in ("hybrid", "bm25"):
-            hits = self._bm25().search(query.text, n, scope)
+            hits = self.lexical().search(query.text, n, scope)
             pool.add([c for c, _ in hits], 1.0)
         if retriever in ("hybrid", "dense"):
-            vector = self._encoder().embed_query(query.text)
+            vector = self.encoder().embed_query(query.text)
             hits = self._vectors().query(vector, n * 4, sorted(scope) if scope is not None else None)
             # Vectors are sentence runs; a passage ranks by its best run.
             order = list(dict.fromkeys(vector_chunk(h.chunk_id) for h in hits))
@@ -190,7 +193,7 @@ class Retriever:
             # candidates even when neither retriever found them.
             named = set(query.documents) or None
             labels = [label.lower() for label in query.labels]
-            for chunk in self._bm25().chunks:
+            for chunk in self.lexical().chunks:
                 if (scope is None or chunk.doc_id in scope) and (named is None or chunk.doc_id in named) \
                         and _has_label(chunk, labels):
                     pool.chunks.setdefault(chunk.chunk_id, chunk)
