@@ -103,8 +103,10 @@ class Answerer:
             yield from self._generate(answer, backend, searched, evidence)
         except LLMError as err:
             answer.backend = "extractive"
-            answer.fallback = f"The {backend} backend failed ({err}); this answer is extractive."
-            answer.sentences, answer.citations = [], []
+            answer.fallback = f"The {backend} backend gave no usable answer ({err}); this answer quotes the passages."
+            # What the model wrote and verification rejected stays listed as unsupported.
+            answer.sentences = [s for s in answer.sentences if not s.supported]
+            answer.citations = []
             self._compose(answer, evidence)
         yield "answer", answer
 
@@ -153,10 +155,9 @@ class Answerer:
                 raise LLMError(f"no complete answer within {self.settings.llm_timeout:g} s")
         written = "".join(pieces).strip()
         if not written or NOT_IN_DOCUMENTS in written.upper():
-            answer.refused = True
-            answer.refusal = REFUSAL.format(reason="the passages found do not answer the question")
-            answer.related = self._related(evidence)
-            return
+            # The guard already judged the passages to answer the question, and it refuses
+            # far more reliably than a small model: quote the passages instead.
+            raise LLMError("the model found no answer in the passages")
         verifier = Verifier([(text, start) for _, text, start in sources],
                             self.retriever.lexical(), self._embed())
         numbers: dict[int, int] = {}  # source number -> citation number, in order of first use
@@ -172,10 +173,7 @@ class Answerer:
                 sentence.cites = [numbers[s] for s in checked.sources]
             answer.sentences.append(sentence)
         if not any(s.supported for s in answer.sentences):
-            answer.refused = True
-            answer.refusal = REFUSAL.format(reason="no sentence of the drafted answer could be "
-                                                   "verified against the passages")
-            answer.related = self._related(evidence)
+            raise LLMError("no sentence it wrote could be verified against the passages")
 
     def _prompt_sources(self, evidence: Evidence) -> list[tuple[SearchResult, str, int]]:
         """The passages holding the evidence, trimmed to it: the prompt stays short."""

@@ -131,10 +131,20 @@ def test_a_failing_backend_falls_back_to_extractive_and_says_so(answerer, monkey
     assert "eighteen weeks" in answer.text
 
 
-def test_a_model_that_finds_nothing_gives_a_refusal(answerer, monkeypatch):
+def test_a_model_that_finds_nothing_falls_back_to_quoting_the_passages(answerer, monkeypatch):
     monkeypatch.setattr(answerer, "_client", lambda backend: ScriptedChat("NOT IN DOCUMENTS"))
     answer = answerer.ask("How long do families wait for a first speech therapy assessment?", backend="local")
-    assert answer.refused and answer.related
+    assert not answer.refused and answer.backend == "extractive"
+    assert "found no answer" in answer.fallback and "eighteen weeks" in answer.text
+
+
+def test_a_model_whose_every_sentence_fails_verification_is_not_shown(answerer, monkeypatch):
+    monkeypatch.setattr(answerer, "_client",
+                        lambda backend: ScriptedChat("Councils must paint every clinic purple [1]."))
+    answer = answerer.ask("How long do families wait for a first speech therapy assessment?", backend="local")
+    assert "purple" not in answer.text and answer.backend == "extractive"
+    assert "verified" in answer.fallback
+    assert any("purple" in s for s in answer.unsupported)  # listed apart, never shown
 
 
 def test_unknown_backend_is_a_clear_error(answerer):
