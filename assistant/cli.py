@@ -115,6 +115,24 @@ def _read_batch(path: str) -> list[dict]:
     return items
 
 
+def _run_batch(path: str, answer, refuse) -> int:
+    """One JSON line per input line: ``answer(question)``, or ``refuse(error)`` for a bad question."""
+    from assistant.query import QuestionError
+    from assistant.retrieval import SearchError
+
+    try:
+        items = _read_batch(path)
+    except (OSError, ValueError) as err:
+        return _fail(str(err))
+    for item in items:
+        try:
+            line = {"id": item["id"], **answer(str(item["question"]))}
+        except (QuestionError, SearchError) as err:
+            line = {"id": item["id"], **refuse(err)}
+        print(json.dumps(line, ensure_ascii=False), flush=True)
+    return 0
+
+
 def cmd_search(args, settings: Settings) -> int:
     from assistant.query import QuestionError
     from assistant.retrieval import Retriever, SearchError
@@ -125,18 +143,10 @@ def cmd_search(args, settings: Settings) -> int:
     options = dict(top_k=args.top_k, retriever=args.retriever, doc_ids=args.doc or None,
                    kinds=args.kind or None)
     if args.batch:
-        try:
-            items = _read_batch(args.batch)
-        except (OSError, ValueError) as err:
-            return _fail(str(err))
-        for item in items:
-            try:
-                results = [r.as_json() for r in retriever.search(str(item["question"]), **options)]
-                line = {"id": item["id"], "results": results}
-            except (QuestionError, SearchError) as err:
-                line = {"id": item["id"], "results": [], "error": str(err)}
-            print(json.dumps(line, ensure_ascii=False), flush=True)
-        return 0
+        return _run_batch(
+            args.batch,
+            lambda q: {"results": [r.as_json() for r in retriever.search(q, **options)]},
+            lambda err: {"results": [], "error": str(err)})
     question = " ".join(args.question)
     try:
         results = retriever.search(question, **options)
@@ -170,19 +180,11 @@ def cmd_ask(args, settings: Settings) -> int:
     answerer = Answerer(settings)
     options = dict(backend=args.backend, doc_ids=args.doc or None, kinds=args.kind or None)
     if args.batch:
-        try:
-            items = _read_batch(args.batch)
-        except (OSError, ValueError) as err:
-            return _fail(str(err))
-        for item in items:
-            try:
-                answer = answerer.ask(str(item["question"]), **options)
-                line = {"id": item["id"], **answer.as_json()}
-            except (QuestionError, SearchError) as err:
-                line = {"id": item["id"], "answer": "", "refused": True, "citations": [],
-                        "unsupported": [], "backend": args.backend or settings.backend, "error": str(err)}
-            print(json.dumps(line, ensure_ascii=False), flush=True)
-        return 0
+        return _run_batch(
+            args.batch,
+            lambda q: answerer.ask(q, **options).as_json(),
+            lambda err: {"answer": "", "refused": True, "citations": [], "unsupported": [],
+                         "backend": args.backend or settings.backend, "error": str(err)})
     question = " ".join(args.question)
     conversation = Conversation()
     try:
