@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -102,6 +103,11 @@ class Catalog:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        # Answers read whole documents (citations, list continuations, acronym checks)
+        # many times a question: keep them per catalog generation.
+        self._texts: dict[str, str | None] = {}
+        self._text_generation = -1
+        self._text_lock = threading.Lock()
 
     def close(self) -> None:
         """Close the connection."""
@@ -125,9 +131,15 @@ class Catalog:
         return next((d for d in self.documents() if d.doc_id == doc_id), None)
 
     def document_text(self, doc_id: str) -> str | None:
-        """The display text that chunk offsets point into."""
-        row = self.db.execute("SELECT text FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
-        return row[0] if row else None
+        """The display text that chunk offsets point into (cached until the index changes)."""
+        generation = self.generation()
+        with self._text_lock:
+            if generation != self._text_generation:
+                self._texts, self._text_generation = {}, generation
+            if doc_id not in self._texts:
+                row = self.db.execute("SELECT text FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+                self._texts[doc_id] = row[0] if row else None
+            return self._texts[doc_id]
 
     def chunks(self, doc_ids: Iterable[str] | None = None) -> list[ChunkRecord]:
         """Live chunks, in document and reading order."""

@@ -92,6 +92,7 @@ class Retriever:
         self._store = None
         self._embedder = None
         self._lock = threading.Lock()
+        self._manifest: tuple[int, list[manifest.Entry]] = (-1, [])
 
     # Heavy parts load on first use, so a BM25-only search never imports torch.
     def _vectors(self):
@@ -122,11 +123,18 @@ class Retriever:
         return self._lexical.get(self.catalog.generation(), self.catalog.chunks)
 
     def entries(self) -> list[manifest.Entry]:
-        """The manifest's entries (none if it cannot be read)."""
+        """The manifest's entries (none if it cannot be read), re-read only when it changes."""
+        path = self.settings.manifest_path
         try:
-            return manifest.load(self.settings.manifest_path)
-        except manifest.ManifestError:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
             return []
+        if self._manifest[0] != stamp:
+            try:
+                self._manifest = (stamp, manifest.load(path))
+            except manifest.ManifestError:
+                return []
+        return self._manifest[1]
 
     def _scope(self, doc_ids: list[str] | None, kinds: list[str] | None) -> set[str] | None:
         if not doc_ids and not kinds:
