@@ -64,6 +64,15 @@ class DocumentRecord:
 
 
 @dataclass(frozen=True)
+class DocumentStats:
+    """What the library shows beside a document's metadata (times are Unix seconds)."""
+
+    passages: int
+    added_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
 class ChunkRecord:
     """A live chunk, with its neighbours' ids for expansion."""
 
@@ -103,6 +112,7 @@ class Catalog:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        self._add_column("documents", "added_at", "REAL")
         # Answers read whole documents (citations, list continuations, acronym checks)
         # many times a question: keep them per catalog generation.
         self._texts: dict[str, str | None] = {}
@@ -112,6 +122,15 @@ class Catalog:
     def close(self) -> None:
         """Close the connection."""
         self.db.close()
+
+    def _add_column(self, table: str, column: str, kind: str) -> None:
+        """Add a column catalogs made by an earlier version lack (kept by every later write)."""
+        if column not in {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}:
+            try:
+                with self.db:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            except sqlite3.OperationalError:  # another connection added it a moment ago
+                pass
 
     # --- reading -------------------------------------------------------------
     def generation(self) -> int:
@@ -129,6 +148,13 @@ class Catalog:
     def document(self, doc_id: str) -> DocumentRecord | None:
         """One document, or None."""
         return next((d for d in self.documents() if d.doc_id == doc_id), None)
+
+    def stats(self) -> dict[str, DocumentStats]:
+        """Per live document: its number of passages, when it was first added and last indexed."""
+        rows = self.db.execute(
+            "SELECT d.doc_id, COUNT(c.chunk_id), COALESCE(d.added_at, d.ingested_at), d.ingested_at "
+            "FROM documents d LEFT JOIN chunks c ON c.doc_id = d.doc_id GROUP BY d.doc_id").fetchall()
+        return {r[0]: DocumentStats(passages=r[1], added_at=r[2], updated_at=r[3]) for r in rows}
 
     def document_text(self, doc_id: str) -> str | None:
         """The display text that chunk offsets point into (cached until the index changes)."""
@@ -177,12 +203,17 @@ class Catalog:
     # --- writing: each call is one transaction ---------------------------------
     def replace_document(self, record: DocumentRecord, text: str, chunks: list[Chunk]) -> None:
         """Swap a document's chunks for new ones, atomically."""
+        now = time.time()
         with self.db:
+            first = self.db.execute("SELECT COALESCE(added_at, ingested_at) FROM documents "
+                                    "WHERE doc_id=?", (record.doc_id,)).fetchone()
             self.db.execute("DELETE FROM chunks WHERE doc_id=?", (record.doc_id,))
             self.db.execute(
-                "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO documents (doc_id, title, publisher, date, kind, file, "
+                "original, content_hash, text, ingested_at, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (record.doc_id, record.title, record.publisher, record.date, record.kind,
-                 record.file, record.original, record.content_hash, text, time.time()))
+                 record.file, record.original, record.content_hash, text, now,
+                 first[0] if first else now))
             self.db.executemany(
                 "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?)",
                 [(chunk_id(record.doc_id, record.content_hash, c.ordinal), record.doc_id, c.ordinal,

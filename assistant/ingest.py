@@ -15,6 +15,7 @@ import fcntl
 import hashlib
 import shutil
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,9 @@ from assistant.catalog import Catalog, DocumentRecord, chunk_id, vector_chunk
 from assistant.documents import Chunk
 from assistant.extract import DocumentError, read_blocks
 from assistant.settings import Settings
+
+# ``on_progress(percent, stage)``: how far an ingest is, for a progress display (0 to 100).
+Progress = Callable[[int, str], None]
 
 # Bump when parsing or chunking changes what a file turns into: every document is redone.
 PIPELINE_VERSION = "10"
@@ -65,7 +69,7 @@ class _Work:
 
 
 @contextmanager
-def _ingest_lock(settings: Settings):
+def ingest_lock(settings: Settings):
     """One ingest at a time per data folder."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with open(settings.data_dir / ".ingest.lock", "w") as handle:
@@ -109,12 +113,20 @@ def parse_file(settings: Settings, path: Path, doc_id: str, title: str, data: by
     return parsed.text, chunks
 
 
-def ingest(settings: Settings, progress: bool = True, only: set[str] | None = None) -> IngestReport:
-    """Sync the index with the manifest (or just the ids in ``only``)."""
+def ingest(settings: Settings, progress: bool = True, only: set[str] | None = None,
+           on_progress: Progress | None = None) -> IngestReport:
+    """Sync the index with the manifest (or just the ids in ``only``).
+
+    ``progress`` shows a progress bar on the terminal; ``on_progress(percent, stage)``, if
+    given, is called as reading, embedding and saving go on.
+    """
     started = time.perf_counter()
+    tell = on_progress or (lambda percent, stage: None)
+    tell(0, "Waiting for any other change to the index to finish")
     report = IngestReport()
     entries = manifest.load(settings.manifest_path)
-    with _ingest_lock(settings):
+    with ingest_lock(settings):
+        tell(2, "Reading the documents")
         catalog = Catalog(settings.catalog_path)
         try:
             known = {d.doc_id: d for d in catalog.documents()}
@@ -150,10 +162,11 @@ def ingest(settings: Settings, progress: bool = True, only: set[str] | None = No
             gone = [d for d in known if d not in listed] if only is None else []
             pending = settings.data_dir / ".ingest.pending"
             if work or gone or pending.exists():
-                _write(settings, catalog, work, gone, known, report, progress, pending)
+                _write(settings, catalog, work, gone, known, report, progress, pending, tell)
         finally:
             catalog.close()
     report.seconds = time.perf_counter() - started
+    tell(100, "Finished")
     return report
 
 
@@ -178,7 +191,8 @@ def _record(entry: manifest.Entry, content_hash: str) -> DocumentRecord:
 
 
 def _write(settings: Settings, catalog: Catalog, work: list[_Work], gone: list[str],
-           known: dict, report: IngestReport, progress: bool, pending: Path) -> None:
+           known: dict, report: IngestReport, progress: bool, pending: Path,
+           tell: Progress = lambda percent, stage: None) -> None:
     """Embed, then make each document live in turn; then sweep stray vectors."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -187,6 +201,7 @@ def _write(settings: Settings, catalog: Catalog, work: list[_Work], gone: list[s
     from assistant.chunking import dense_texts
     from assistant.embedding import Embedder, count_tokens
 
+    tell(10, "Preparing passages")
     counter = lambda texts: count_tokens(settings, texts)  # noqa: E731
     plans = []  # per document: vector ids, texts, metadata
     for job in work:
@@ -210,10 +225,20 @@ def _write(settings: Settings, catalog: Catalog, work: list[_Work], gone: list[s
         # torch's C++ kernels, instead of competing with the model's import for the GIL.
         opening = pool.submit(lambda: early or _open_store(settings))
         if all_texts:
+            tell(15, "Embedding passages")
+            done = 0
+
+            def step(n: int) -> None:
+                nonlocal done
+                done += n
+                bar.update(n)
+                tell(15 + int(75 * done / len(all_texts)), "Embedding passages")
+
             with tqdm(total=len(all_texts), desc="Embedding passages", unit="span",
                       disable=not progress, leave=False) as bar:
-                vectors = embedder.embed(all_texts, progress=bar.update)
+                vectors = embedder.embed(all_texts, progress=step)
         store = opening.result()
+    tell(92, "Saving to the index")
     # Mark the index as possibly holding stray vectors until the sweep below is done.
     pending.touch()
     offset = 0
@@ -236,11 +261,12 @@ def _write(settings: Settings, catalog: Catalog, work: list[_Work], gone: list[s
 
 def add_document(settings: Settings, source: Path, title: str, kind: str = "local",
                  publisher: str = "", date: str = "", doc_id: str | None = None,
-                 aliases: list[str] | None = None, progress: bool = True) -> IngestReport:
+                 aliases: list[str] | None = None, progress: bool = True,
+                 on_progress: Progress | None = None) -> IngestReport:
     """Check a new (or replacement) document, copy it into the corpus, list it and index it.
 
     The file is fully read and checked before anything is copied or listed, so a
-    refused file changes nothing.
+    refused file changes nothing. ``on_progress(percent, stage)`` is told how it goes.
     """
     doc_id = doc_id or manifest.slug(title)
     entry = manifest.Entry(id=doc_id, file="", title=title, publisher=publisher, date=date,
@@ -260,14 +286,14 @@ def add_document(settings: Settings, source: Path, title: str, kind: str = "loca
     entry = entry.model_copy(update={"file": target_name})
     entries = [e for e in entries if e.id != doc_id] + [entry]
     manifest.save(settings.manifest_path, entries)
-    return ingest(settings, progress=progress, only={doc_id})
+    return ingest(settings, progress=progress, only={doc_id}, on_progress=on_progress)
 
 
 def delete_document(settings: Settings, doc_id: str) -> bool:
     """Remove a document everywhere: manifest, its file in the corpus, catalog, vectors."""
     entries = manifest.load(settings.manifest_path)
     entry = next((e for e in entries if e.id == doc_id), None)
-    with _ingest_lock(settings):
+    with ingest_lock(settings):
         catalog = Catalog(settings.catalog_path)
         try:
             in_catalog = catalog.document(doc_id) is not None

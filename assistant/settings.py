@@ -127,6 +127,19 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the web app listens on.")
     port: int = Field(8080, description="Port the web app listens on.")
 
+    # --- accounts and history ----------------------------------------------------
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL of the database of accounts, conversations and feedback. "
+        "Empty: a SQLite file, data_dir/assistant.sqlite3; PostgreSQL: "
+        "'postgresql+psycopg://USER:PASSWORD@HOST/DB'.",
+    )
+    session_secret: str = Field(
+        "",
+        description="Key the web app signs session cookies with. Empty: a random key made once "
+        "and kept in data_dir/session_secret (readable by its owner only).",
+    )
+
     @property
     def chroma_dir(self) -> Path:
         """Where embedded Chroma keeps its files."""
@@ -141,6 +154,11 @@ class Settings(BaseSettings):
     def models_dir(self) -> Path:
         """Where model files assembled at setup live."""
         return self.data_dir / "models"
+
+    @property
+    def database_path(self) -> Path:
+        """The SQLite database of accounts and history when database_url is empty."""
+        return self.data_dir / "assistant.sqlite3"
 
     @property
     def manifest_path(self) -> Path:
