@@ -34,6 +34,7 @@ INJECTION_REFUSAL = ("That reads as an instruction to change how I work rather t
                      "framework documents, with citations.")
 NOT_IN_DOCUMENTS = "NOT IN DOCUMENTS"
 MAX_PROMPT_PASSAGES = 3
+MAX_SENTENCES = 4  # asked of an LLM; the system prompt must not vary, so its prefix is reused
 
 
 @dataclass
@@ -53,6 +54,19 @@ class Answerer:
         self._lock = threading.Lock()
 
     # --- public -------------------------------------------------------------------
+    def warm_up(self, backend: str | None = None) -> None:
+        """Load what the first question would wait for: the retriever and, for ``local``,
+        the model with the system prompt already read (llama.cpp reuses the prompt prefix
+        it last evaluated, so later questions pay only for their own passages)."""
+        self.retriever.warm_up()
+        if (backend or self.settings.backend) == "local":
+            client = self._client("local")
+            client.warm_up()
+            messages = [{"role": "system", "content": render("answer_system.j2", max_sentences=MAX_SENTENCES)},
+                        {"role": "user", "content": "Passages:"}]
+            for _ in client.stream_chat(messages, 1):
+                pass
+
     def ask(self, question: str, backend: str | None = None, conversation: Conversation | None = None,
             doc_ids: list[str] | None = None, kinds: list[str] | None = None) -> Answer:
         """Answer ``question`` (a follow-up in ``conversation`` if given)."""
@@ -64,7 +78,8 @@ class Answerer:
 
     def stream(self, question: str, backend: str | None = None, conversation: Conversation | None = None,
                doc_ids: list[str] | None = None, kinds: list[str] | None = None) -> Iterator[tuple]:
-        """Yield ("token", text) while an LLM writes, then ("answer", Answer) once verified."""
+        """Yield ("status", dict) once the passages are found, ("token", text) while an LLM
+        writes, then ("answer", Answer) once verified."""
         backend = backend or self.settings.backend
         if backend not in BACKENDS:
             raise ValueError(f"Unknown backend {backend!r}; use one of {', '.join(BACKENDS)}.")
@@ -79,6 +94,9 @@ class Answerer:
             yield "answer", answer
             return
         results = self.retriever.search(searched, doc_ids=doc_ids, kinds=kinds)
+        n = len(results)
+        yield "status", {"stage": "retrieved", "passages": n,
+                         "message": f"Found {n} passage{'s' if n != 1 else ''}; writing the answer…"}
         query = prepare(searched, self.settings.corpus_dir, self.retriever.entries())
         lexical = self.retriever.lexical()
         evidence = select(query, results, lexical, self._embed(), self.retriever.catalog.document_text)
@@ -140,7 +158,7 @@ class Answerer:
     def _generate(self, answer: Answer, backend: str, question: str, evidence: Evidence) -> Iterator[tuple]:
         sources = self._prompt_sources(evidence)
         messages = [
-            {"role": "system", "content": render("answer_system.j2", max_sentences=4)},
+            {"role": "system", "content": render("answer_system.j2", max_sentences=MAX_SENTENCES)},
             {"role": "user", "content": render("answer_user.j2", question=question, passages=[
                 {"n": i + 1, "title": r.document.title, "section": r.section, "text": text}
                 for i, (r, text, _) in enumerate(sources)])},

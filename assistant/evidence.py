@@ -23,6 +23,7 @@ from assistant.query import Query
 from assistant.retrieval import SearchResult, _has_label
 
 MAX_UNITS = 5
+LONG_HEADING_WORDS = 9
 CONTEXT_WORDS = 150  # words of the best passage kept around its best sentence
 MAX_WORDS = 140
 LIST_ITEMS = 10
@@ -44,6 +45,9 @@ class Unit:
     dense: float = 0.0
     score: float = 0.0
     heading: bool = False
+    segment: int = 0  # units between two headings of a passage share a segment
+    segment_heading: str = ""  # the heading that opens the segment ("" : the passage's own)
+    named: bool = False  # in the section the question names ("step 2")
 
 
 @dataclass
@@ -59,14 +63,26 @@ class Evidence:
 def units_of(results: list[SearchResult]) -> list[Unit]:
     """Every sentence, list item and table row of the results, with document offsets."""
     units: list[Unit] = []
+    segment = 0
     for i, result in enumerate(results):
-        headings = {h.strip() for h in result.heading_path}
+        # Every heading of the passage's chunks: a merged passage may span sections.
+        headings = {h.strip() for c in result.chunks for h in c.heading_path} | \
+            {h.strip() for h in result.heading_path}
         offset = result.start
+        segment += 1
+        opened_by = ""
         for line_match in re.finditer(r"[^\n]+", result.text):
             line = line_match.group()
             base = offset + line_match.start()
+            if line.strip() in headings or _numbered_heading(line):
+                segment += 1
+                opened_by = line.strip()
             if line.strip() in headings:
-                units.append(Unit(i, line.strip(), base, base + len(line), heading=True))
+                # A heading that is a whole sentence ("Part 2. Look within the overall
+                # picture at ...") says as much as any paragraph: it can be evidence.
+                long = len(opened_by.split()) >= LONG_HEADING_WORDS
+                units.append(Unit(i, opened_by, base, base + len(line), heading=not long,
+                                  segment=segment, segment_heading=opened_by))
                 continue
             pending = None  # a lone paragraph number ("1.") joins the sentence after it
             for begin, end in _sentence_spans(line):
@@ -81,8 +97,26 @@ def units_of(results: list[SearchResult]) -> list[Unit]:
                     continue
                 if pending is not None:
                     text, start, pending = line[pending - base:begin + lead + len(text)].strip(), pending, None
-                units.append(Unit(i, text, start, start + len(text)))
+                units.append(Unit(i, text, start, start + len(text), segment=segment,
+                                  segment_heading=opened_by))
     return units
+
+
+def _numbered_heading(line: str) -> bool:
+    """A short numbered line with no closing stop ("7. Commission – including ...")."""
+    line = line.strip()
+    return bool(re.match(r"(?:(?:part|step|stage)\s+)?\d{1,2}\.\s+[A-Z]", line, re.I)) \
+        and len(line.split()) <= 12 and not re.search(r"[.;:,]$", line)
+
+
+def _opens_label(heading: str, labels: list[str]) -> bool:
+    """True if a heading inside a passage opens the section the question names."""
+    h = heading.lower().strip()
+    if any(h.startswith(label + sep) for label in labels for sep in (".", " ", ":")):
+        return True
+    # "6. Decide how to commission" is Step 6 in a numbered list of steps.
+    numbers = {label.split()[-1] for label in labels if label.split()[0] in ("step", "part", "stage")}
+    return any(re.match(rf"{re.escape(n)}[.)]\s", h) for n in numbers)
 
 
 def _looks_like_heading(line: str) -> bool:
@@ -120,8 +154,13 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     top_score = max((r.score for r in results), default=1.0) or 1.0
     passage_scores = [max(r.score, 0.0) / top_score for r in results]
     sims = vectors[1:] @ vectors[0]
+    # Inside the section the question names, the name itself ("step 2") is answered.
+    label_terms = set(lexical.terms(" ".join(labels)))
     for unit, sim in zip(candidates, sims):
-        present = set(lexical.terms(unit.text))
+        named = _opens_label(unit.segment_heading, labels) if unit.segment_heading \
+            else labelled[unit.result]
+        unit.named = bool(labels) and named
+        present = set(lexical.terms(unit.text)) | (label_terms if unit.named else set())
         # The passage's headings speak for its sentences too, at half weight.
         around = contexts[unit.result]
         unit.lexical = sum(w if t in present else (0.5 * w if t in around else 0.0)
@@ -130,12 +169,12 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
         # Retrieval already weighed whole passages (with signals a sentence lacks, such
         # as the section the question names): its fused score is the unit's prior.
         prior = 0.5 + 0.5 * passage_scores[unit.result]
-        if labelled[unit.result]:
+        if unit.named:
             prior *= LABEL_BONUS  # the section the question names ("step 2" ~ "Part 2")
         unit.score = (0.55 * unit.lexical + 0.45 * max(unit.dense, 0.0)) * prior
     evidence.chosen = _choose(query, results, units, candidates, document_text)
     chosen_passages = {u.result for u in evidence.chosen}
-    held = set()
+    held = set(label_terms) if any(u.named for u in evidence.chosen) else set()
     for i in chosen_passages:
         held |= set(lexical.terms(results[i].text + " " + results[i].chunk.context))
     evidence.coverage = sum(w for t, w in weights.items() if t in held) / total
@@ -149,7 +188,10 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     # Retrieval ranked whole passages with more signals than a sentence has: the top
     # passage supplies the answer unless another passage's sentence is far better.
     top = [u for u in ranked if u.result == min(x.result for x in candidates)]
-    if top and best.result != top[0].result and best.score < SWITCH_MARGIN * top[0].score:
+    # (Letting a sentence with clearly more of the question's words switch at less
+    # gained one dev question and lost more on the held-out sets: not kept.)
+    if top and best.result != top[0].result and (top[0].named and not best.named
+                                                 or best.score < SWITCH_MARGIN * top[0].score):
         best = top[0]
     chosen: list[Unit] = [best]
 
@@ -161,12 +203,17 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     # sentences measured worse on citation precision and no better on coverage.)
     # Around the best unit, its passage's neighbouring sentences give the context a
     # reader needs (and usually the rest of the answer).
-    own = [u for u in candidates if u.result == best.result]
+    # Context stays within the best unit's section: the next section's sentences
+    # answer another question ("7. Commission ..." after step 6).
+    own = [u for u in candidates if u.result == best.result and u.segment == best.segment]
     at = own.index(best)
-    for step in range(1, len(own)):
-        for j in (at + step, at - step):
-            if 0 <= j < len(own) and own[j] not in chosen and words() + len(own[j].text.split()) <= CONTEXT_WORDS:
-                chosen.append(own[j])
+    # A question about a named section ("what does step 6 involve?") gets its opening
+    # sentence, which says what the section is, before the context around the best unit.
+    order = ([0] if best.named else []) + \
+        [j for step in range(1, len(own)) for j in (at + step, at - step)]
+    for j in order:
+        if 0 <= j < len(own) and own[j] not in chosen and words() + len(own[j].text.split()) <= CONTEXT_WORDS:
+            chosen.append(own[j])
     for unit in own:
         if len(chosen) >= MAX_UNITS or words() >= MAX_WORDS:
             break
@@ -190,6 +237,18 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
                 chosen.append(after)
         if not lead.text.rstrip().endswith(":"):
             continue
+        run = _list_run(results[lead.result], lead, document_text) if document_text else []
+        if run:
+            # The whole list as the document sets it out, even where it runs on past
+            # the passage (the retrieved chunk may hold only its first items).
+            taken_at = {(u.result, u.start): u for u in units}
+            for item in run:
+                if words() >= MAX_LIST_WORDS:
+                    break
+                item = taken_at.get((item.result, item.start), item)
+                if item not in chosen:
+                    chosen.append(item)
+            continue
         followers = [u for u in units[units.index(lead) + 1:] if u.result == lead.result]
         taken = 0
         for follower in followers:
@@ -204,6 +263,28 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
                           if (u.result, u.start) not in taken_at)
     order = {id(u): i for i, u in enumerate(units)}
     return sorted(chosen, key=lambda u: (u.result, order.get(id(u), 10**6), u.start))
+
+
+def _list_run(result: SearchResult, lead: Unit, document_text) -> list[Unit]:
+    """The items of a list set out after ``lead`` as consecutive lines, read from the document.
+
+    Parsed documents separate paragraphs with a blank line and the items of one list with
+    a single line break, so a list is the run of lines after the lead-in's paragraph.
+    Returns [] when what follows is not such a run (one paragraph, or headings).
+    """
+    text = document_text(result.document.doc_id) or ""
+    match = re.match(r"[ \t]*\n\n((?:[^\n]+\n)+[^\n]+)", text[lead.end:lead.end + 4000])
+    if not match:
+        return []
+    items = []
+    offset = lead.end + match.start(1)
+    for line in match.group(1).split("\n"):
+        stripped = line.strip()
+        if stripped and len(items) < LIST_ITEMS:
+            start = offset + len(line) - len(line.lstrip())
+            items.append(Unit(lead.result, stripped, start, start + len(stripped)))
+        offset += len(line) + 1
+    return items
 
 
 def _list_after(result: SearchResult, lead: Unit, document_text) -> list[Unit]:

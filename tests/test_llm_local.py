@@ -157,3 +157,28 @@ def test_two_threads_share_one_model_and_both_get_answers(make_settings, model_p
     assert len([key for key in local._MODELS if key[1] == 1536]) == 1
     for text in answers:
         assert "eighteen" in text.lower() or "18" in text, text
+
+
+@pytest.mark.slow
+def test_the_answer_pipeline_answers_a_real_question_with_the_local_model(make_settings, model_path):
+    from assistant.answering import Answerer
+    from assistant.ingest import ingest
+    from fixtures.documents import write_small_corpus
+
+    settings = local_settings(make_settings, model_path, llm_timeout=180)
+    write_small_corpus(settings.corpus_dir)
+    assert ingest(settings, progress=False).ok
+    answerer = Answerer(settings)
+    answerer.warm_up("local")  # model loaded, system prompt read
+
+    events = list(answerer.stream("How long do families wait for a first speech therapy assessment?",
+                                  backend="local"))
+
+    tokens = [value for kind, value in events if kind == "token"]
+    answer = events[-1][1]
+    assert len(tokens) > 1  # streamed
+    assert answer.backend == "local" and not answer.fallback, answer.fallback
+    assert not answer.refused and answer.citations
+    assert "eighteen" in answer.text.lower() or "18" in answer.text
+    assert all(s.supported for s in answer.sentences if s.cites)
+    assert {c.doc_id for c in answer.citations} == {"speech-therapy"}
