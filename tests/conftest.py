@@ -81,3 +81,18 @@ def indexed(settings) -> Settings:
 def shipped_corpus(tmp_path_factory) -> Path:
     """A private copy of the shipped corpus, for reading only."""
     return copy_shipped_corpus(tmp_path_factory.mktemp("shipped") / "corpus")
+
+
+# Browser tests (tests marked `browser`): Debian's chromium through pytest-playwright, one
+# app server per session, axe-core. See fixtures/browser.py.
+from fixtures.browser import (  # noqa: E402,F401  (fixtures, registered by being imported)
+    api_token,
+    axe_page,
+    base_url,
+    browser_context_args,
+    browser_type_launch_args,
+    live_server,
+    live_settings,
+    login,
+    page_problems,
+)

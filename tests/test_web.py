@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 import os
 import re
 from html.parser import HTMLParser
@@ -15,9 +16,12 @@ from fastapi.testclient import TestClient
 from assistant.catalog import Catalog
 from assistant.ingest import ingest
 from assistant.settings import Settings
+from fixtures.auth import signed_in_client
 from web.app import create_app
 
 XSS = "<script>alert(1)</script>"
+# The one script a page may hold: our own, from /static (the CSP allows no other).
+APP_SCRIPT = '<script type="module" src="/static/app.js">'
 DOC_XSS = "<script>alert('from a document')</script>"
 
 DOCUMENTS = {
@@ -105,8 +109,10 @@ def _ingested(root: Path) -> Settings:
 
 @pytest.fixture(scope="module")
 def client(web_settings):
+    """The app, signed in as a commissioner through the sign-in form (tests/test_auth.py
+    checks that nothing here is open without signing in)."""
     with TestClient(create_app(web_settings)) as client:
-        yield client
+        yield signed_in_client(client, "carol")
 
 
 def search(client, **params):
@@ -125,7 +131,8 @@ def test_healthz_counts_documents_and_passages(client, web_settings):
         catalog.close()
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "documents": 3, "passages": passages}
+    assert response.json() == {"status": "ok", "documents": 3, "passages": passages,
+                               "frontend": True}
     assert passages > 3
 
 
@@ -250,26 +257,32 @@ class _Page(HTMLParser):
             self.controls.append(attrs)
 
 
+def _scripts(text: str) -> list[str]:
+    """Every <script ...> start tag in a page, however it is spelled."""
+    return re.findall(r"<script\b[^>]*>", text, re.I)
+
+
 def test_search_page_form_is_accessible(client):
-    response = client.get("/")
+    response = client.get("/search")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     page = _Page(response.text)
     assert page.html_lang == "en"
     assert "<title>Commissioning Guidance Assistant</title>" in response.text
-    assert 'class="skip-link" href="#main"' in response.text and "main" in page.ids
+    assert '<a href="#main-content" class="govuk-skip-link"' in response.text
+    assert "main-content" in page.ids
     names = {c.get("name") for c in page.controls}
     assert {"q", "top_k", "retriever", "doc", "kind"} <= names
     for control in page.controls:
         assert control.get("id") in page.label_for, f"no <label> for {control}"
     assert len(page.ids) == len(set(page.ids)), "duplicate ids"
-    assert '<form class="search-form" method="get" action="/"' in response.text
+    assert '<form class="search-form" method="get" action="/search"' in response.text
     for doc_id in DOCUMENTS:
         assert f'<option value="{doc_id}"' in response.text
 
 
 def test_search_page_renders_results(client):
-    response = client.get("/", params={"q": "What does the JSNA describe?", "top_k": 2})
+    response = client.get("/search", params={"q": "What does the JSNA describe?", "top_k": 2})
     assert response.status_code == 200
     text = response.text
     assert "Anytown Joint Commissioning Framework" in text
@@ -277,14 +290,14 @@ def test_search_page_renders_results(client):
     assert "health and wellbeing needs" in text  # the passage itself
     assert re.search(r"<dt>Score</dt><dd>0\.\d{4}</dd>", text)
     assert re.search(r'href="/documents/anytown-framework\?start=\d+&amp;end=\d+#passage"', text)
-    assert text.count('<li class="result">') == 2
+    assert text.count('<li class="app-result">') == 2
     page = _Page(text)
     assert len(page.ids) == len(set(page.ids)), "duplicate ids"
 
 
 def test_search_page_keeps_filters(client):
-    response = client.get("/", params=[("q", "short breaks"), ("doc", "bordershire-short-breaks"),
-                                       ("kind", "local"), ("retriever", "bm25")])
+    response = client.get("/search", params=[("q", "short breaks"), ("doc", "bordershire-short-breaks"),
+                                             ("kind", "local"), ("retriever", "bm25")])
     assert response.status_code == 200
     assert '<option value="bordershire-short-breaks" selected>' in response.text
     assert 'value="local" checked' in response.text
@@ -294,10 +307,10 @@ def test_search_page_keeps_filters(client):
 
 
 def test_search_page_escapes_the_question(client):
-    response = client.get("/", params={"q": XSS})
+    response = client.get("/search", params={"q": XSS})
     assert response.status_code == 200
     assert XSS not in response.text
-    assert "<script" not in response.text
+    assert _scripts(response.text) == [APP_SCRIPT]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
 
 
@@ -306,11 +319,11 @@ def test_document_content_is_escaped(client):
                                                 "doc": "bordershire-short-breaks",
                                                 "top_k": 10}).json()["results"]
     assert any(DOC_XSS in r["text"] for r in results)  # the JSON carries the text as it is
-    for url in ("/?q=alert+from+a+document&doc=bordershire-short-breaks&top_k=10",
+    for url in ("/search?q=alert+from+a+document&doc=bordershire-short-breaks&top_k=10",
                 "/documents/bordershire-short-breaks"):
         response = client.get(url)
         assert response.status_code == 200
-        assert "<script" not in response.text
+        assert _scripts(response.text) == [APP_SCRIPT]
         assert "&lt;script&gt;" in response.text
     page = client.get("/documents/anytown-framework").text
     assert "Costs &lt; budget &amp; quality" in page
@@ -322,7 +335,7 @@ def test_document_content_is_escaped(client):
     ({"q": "needs", "doc": "no-such-document"}, "no-such-document"),
 ])
 def test_search_page_shows_errors(client, params, says):
-    response = client.get("/", params=params)
+    response = client.get("/search", params=params)
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/html")
     assert "There is a problem" in response.text
@@ -340,7 +353,7 @@ def test_document_page_highlights_the_passage(client):
     assert marked, "no <mark> in the page"
     assert response.text.count('id="passage"') == 1
     assert html.unescape(" ".join(marked)).split() == top["text"].split()
-    assert '<a href="#passage">' in response.text
+    assert '<a href="#passage" class="govuk-link">' in response.text
 
 
 def test_document_page_without_or_with_stale_passage(client):
@@ -367,20 +380,63 @@ def test_documents_page_lists_documents(client):
     response = client.get("/documents")
     assert response.status_code == 200
     for doc_id, (_, title, _) in DOCUMENTS.items():
-        assert f'<a href="/documents/{doc_id}">{html.escape(title)}</a>' in response.text
-    assert '<th scope="col">Kind</th>' in response.text
+        assert (f'<a href="/documents/{doc_id}" class="govuk-link">{html.escape(title)}</a>'
+                in response.text)
+    assert '<th scope="col" class="govuk-table__header">Kind</th>' in response.text
 
 
 # --- cross-cutting -----------------------------------------------------------------
 
-@pytest.mark.parametrize("url", ["/", "/documents", "/documents/anytown-framework",
+@pytest.mark.parametrize("url", ["/", "/search", "/ask", "/documents", "/documents/anytown-framework",
                                  "/api/search?q=needs", "/healthz", "/static/app.css",
+                                 "/govuk/govuk-frontend.min.js", "/assets/manifest.json",
                                  "/no/such/page", "/api/search?q="])
 def test_security_headers(client, url):
     response = client.get(url)
     assert response.headers["content-security-policy"].startswith("default-src 'self'")
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "same-origin"
+
+
+def test_govuk_frontend_is_served(client):
+    page = client.get("/search").text
+    assert '<link rel="stylesheet" href="/govuk/govuk-frontend.min.css">' in page
+    assert '<html lang="en" class="govuk-template">' in page
+    css = client.get("/govuk/govuk-frontend.min.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert ".govuk-button" in css.text
+    for url in ("/govuk/govuk-frontend.min.js", "/static/app.js"):
+        js = client.get(url)
+        assert js.status_code == 200, url
+        assert "javascript" in js.headers["content-type"], url  # module scripts need it
+    assert "initAll" in client.get("/govuk/govuk-frontend.min.js").text
+    assert 'from "/govuk/govuk-frontend.min.js"' in client.get("/static/app.js").text
+    # The compiled CSS asks for /assets/...: that is where the package's assets are.
+    assert client.get("/assets/manifest.json").status_code == 200
+    assert client.get("/static/favicon.svg").headers["content-type"].startswith("image/svg+xml")
+
+
+def test_navigation_marks_the_current_page_and_section(client):
+    search_page = client.get("/search").text
+    assert '<a class="govuk-service-navigation__link" href="/search" aria-current="page">' in search_page
+    assert '<a class="govuk-service-navigation__link" href="/documents">' in search_page
+    assert '<a class="govuk-service-navigation__link" href="/ask">' in search_page
+    document = client.get("/documents/anytown-framework").text
+    assert '<a class="govuk-service-navigation__link" href="/documents" aria-current="true">' in document
+    assert 'href="/search" aria-current' not in document
+
+
+def test_app_starts_without_the_front_end_and_says_so(web_settings, tmp_path, caplog):
+    with caplog.at_level(logging.WARNING, logger="web.app"):
+        app = create_app(web_settings, frontend_dist=tmp_path / "no-node-modules")
+    assert "not installed" in caplog.text and "make setup" in caplog.text
+    with signed_in_client(TestClient(app), "carol") as bare:
+        assert bare.get("/healthz").json()["frontend"] is False
+        page = bare.get("/search")
+        assert page.status_code == 200
+        assert "the front end is not installed" in page.text and "make setup" in page.text
+        assert bare.get("/govuk/govuk-frontend.min.css").status_code == 404
+        assert bare.get("/api/search", params={"q": "JSNA"}).json()["results"]
 
 
 def test_stylesheet_is_served(client):

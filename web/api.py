@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from web.deps import RetrieverDep
 from web.schemas import (DocumentDetail, DocumentSummary, ErrorDetail, Health, SearchParams,
@@ -43,7 +43,9 @@ def document(doc_id: str, retriever: RetrieverDep) -> dict:
 
 
 @router.get("/healthz", response_model=Health, tags=["health"])
-def healthz(retriever: RetrieverDep) -> dict:
-    """Whether the app is up, with the number of documents and passages it can search."""
+def healthz(request: Request, retriever: RetrieverDep) -> dict:
+    """Whether the app is up, with the number of documents and passages it can search,
+    and whether the pages' front end (govuk-frontend, installed by ``make setup``) is there."""
     return {"status": "ok", "documents": len(retriever.catalog.documents()),
-            "passages": len(retriever.catalog.live_ids())}
+            "passages": len(retriever.catalog.live_ids()),
+            "frontend": bool(getattr(request.app.state, "frontend_installed", False))}

@@ -1,4 +1,4 @@
-"""What a request handler needs from the application: the one shared Retriever."""
+"""What a request handler needs from the application: the shared Retriever and Answerer."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from assistant.answering import Answerer
 from assistant.retrieval import Retriever
 
 
@@ -15,3 +16,11 @@ def get_retriever(request: Request) -> Retriever:
 
 
 RetrieverDep = Annotated[Retriever, Depends(get_retriever)]
+
+
+def get_answerer(request: Request) -> Answerer:
+    """The Answerer created at startup over the same Retriever (see :func:`web.app.create_app`)."""
+    return request.app.state.answerer
+
+
+AnswererDep = Annotated[Answerer, Depends(get_answerer)]

@@ -34,7 +34,9 @@ class FieldError:
 
 def _message(field: str, error: dict) -> str:
     kind = error.get("type", "")
-    if field == "q":
+    if field in ("q", "question"):
+        if kind == "value_error" and error.get("ctx", {}).get("error"):
+            return str(error["ctx"]["error"])  # assistant.query.clean_question's own words
         if kind == "string_too_long":
             return (f"The question is {len(str(error.get('input', '')))} characters long; "
                     f"please keep it under {MAX_QUESTION_CHARS}.")
@@ -43,8 +45,12 @@ def _message(field: str, error: dict) -> str:
         return f"The number of passages must be a whole number from 1 to {MAX_TOP_K}."
     if field == "retriever":
         return "The retriever must be hybrid, dense or bm25."
-    if field == "kind":
+    if field in ("kind", "kinds"):
         return "The kind of document must be national or local."
+    if field == "backend":
+        return "The backend must be extractive, local or openai."
+    if field == "doc_ids":
+        return "The documents must be given as a list of document ids."
     if field in ("start", "end"):
         return "The passage position must be a whole number, 0 or more."
     return f"{field}: {error.get('msg', 'not valid')}."

@@ -1,14 +1,12 @@
-"""The HTML pages: search, the list of documents, and a document with a passage marked.
+"""The HTML pages: search. (The document library is in :mod:`web.library`.)
 
-Everything works without JavaScript: the search form is a GET form back to ``/``
+Everything works without JavaScript: the search form is a GET form back to ``/search``
 and results are rendered on the server.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
@@ -17,12 +15,12 @@ from assistant.retrieval import SearchError
 from web.deps import RetrieverDep
 from web.errors import FieldError, explain
 from web.schemas import MAX_TOP_K, SearchParams
-from web.templating import paragraphs, render
+from web.templating import render
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 
-@router.get("/")
+@router.get("/search")
 def search_page(request: Request, retriever: RetrieverDep):
     """The search form and, when a question was asked, its passages."""
     query = request.query_params
@@ -50,28 +48,3 @@ def search_page(request: Request, retriever: RetrieverDep):
         context["errors"] = [FieldError("doc", str(err))]
     context["errors_by"] = {e.field: e.message for e in context["errors"]}
     return render(request, "search.html", status_code=400 if context["errors"] else 200, **context)
-
-
-@router.get("/documents")
-def documents_page(request: Request, retriever: RetrieverDep):
-    """Every document the assistant can search."""
-    return render(request, "documents.html", documents=retriever.catalog.documents())
-
-
-@router.get("/documents/{doc_id}")
-def document_page(request: Request, doc_id: str, retriever: RetrieverDep,
-                  start: Annotated[int | None, Query(ge=0)] = None,
-                  end: Annotated[int | None, Query(ge=0)] = None):
-    """A document's text; the passage ``start``..``end`` (offsets into it) is marked."""
-    record = retriever.catalog.document(doc_id)
-    text = retriever.catalog.document_text(doc_id) if record else None
-    if record is None or text is None:
-        raise HTTPException(404, "There is no document with that id. The list of documents "
-                                 "shows the ones the assistant has.")
-    asked = start is not None or end is not None
-    if start is None or end is None or not start < end <= len(text):
-        start = end = None
-    blocks = paragraphs(text, start, end)
-    marked = any(piece.anchor for block in blocks for piece in block)
-    return render(request, "document.html", document=record, blocks=blocks, marked=marked,
-                  passage_missing=asked and not marked)

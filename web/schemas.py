@@ -80,6 +80,8 @@ class Health(BaseModel):
     status: Literal["ok"]
     documents: int
     passages: int
+    frontend: bool = Field(description="False when govuk-frontend is not installed (run `make "
+                                       "setup`): the pages are then shown without their styles.")
 
 
 class ErrorDetail(BaseModel):

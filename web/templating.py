@@ -8,6 +8,7 @@ from pathlib import Path
 import jinja2
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from starlette.routing import NoMatchFound
 
 HERE = Path(__file__).resolve().parent
 TITLE = "Commissioning Guidance Assistant"
@@ -18,6 +19,32 @@ RETRIEVER_LABELS = {
     "bm25": "Keywords only (BM25)",
 }
 
+# The service navigation, in order: label and the name of the route (its handler's name).
+# An item shows once the app has that route (Ask appears when a page handler named
+# ``ask_page`` lands); the current page and section are marked.
+NAVIGATION = (("Ask", "ask_page"), ("History", "conversations_page"), ("Search", "search_page"),
+              ("Documents", "documents_page"), ("API", "swagger_ui_html"))
+
+
+def navigation(request: Request) -> list[dict]:
+    """The navigation items for ``request``'s page: label, href, current (this page), active."""
+    here = request.url.path
+    items = []
+    for label, route_name in NAVIGATION:
+        try:
+            href = request.app.url_path_for(route_name)
+        except NoMatchFound:
+            continue
+        active = here == href or (href != "/" and here.startswith(href + "/"))
+        items.append({"label": label, "href": href, "current": here == href, "active": active})
+    return items
+
+
+def frontend_installed(request: Request) -> bool:
+    """Whether this app serves govuk-frontend (see :mod:`web.frontend`)."""
+    return bool(getattr(request.app.state, "frontend_installed", False))
+
+
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(HERE / "templates"),
     autoescape=True,  # every value is escaped; no template may use |safe on content
@@ -25,7 +52,8 @@ _env = jinja2.Environment(
     lstrip_blocks=True,
     undefined=jinja2.StrictUndefined,
 )
-_env.globals.update(site_title=TITLE, kind_labels=KIND_LABELS, retriever_labels=RETRIEVER_LABELS)
+_env.globals.update(site_title=TITLE, kind_labels=KIND_LABELS, retriever_labels=RETRIEVER_LABELS,
+                    navigation=navigation, frontend_installed=frontend_installed)
 templates = Jinja2Templates(env=_env)
 
 
