@@ -3,7 +3,9 @@
 Usage: python evaluations/benchmark_answers.py [--backends extractive,local,openai] [--n 10]
 
 Runs the first N answerable dev questions through each backend against the index in
-ASSISTANT_DATA_DIR (run `assistant ingest` first), after one warm-up question. For the
+ASSISTANT_DATA_DIR (run `assistant ingest` first), after ``Answerer.warm_up`` (what the web
+app does at startup: the retriever loaded and, for ``local``, the model loaded with its
+system prompt already read), so the first question is measured like the rest. For the
 extractive backend the first "token" is the whole answer. The openai backend is
 measured only if a server answers at ASSISTANT_OPENAI_BASE_URL.
 """
@@ -37,22 +39,20 @@ def main() -> None:
 
     settings = get_settings()
     answerer = Answerer(settings)
-    answerer.retriever.warm_up()
     items = [json.loads(line) for line in open(args.dataset, encoding="utf-8") if line.strip()]
     questions = [i["question"] for i in items if i.get("answerable")][: args.n]
     for backend in args.backends.split(","):
         first, full, fallbacks = [], [], 0
-        for k, question in enumerate([questions[0]] + questions):
+        answerer.warm_up(backend)
+        for question in questions:
             started = time.perf_counter()
             first_at = None
             answer = None
             for kind, value in answerer.stream(question, backend=backend):
-                if first_at is None:
+                if first_at is None and kind in ("token", "answer"):
                     first_at = time.perf_counter() - started
                 if kind == "answer":
                     answer = value
-            if k == 0:
-                continue  # warm-up: model load
             first.append(first_at)
             full.append(time.perf_counter() - started)
             fallbacks += bool(answer.fallback)
