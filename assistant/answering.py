@@ -68,18 +68,26 @@ class Answerer:
                 pass
 
     def ask(self, question: str, backend: str | None = None, conversation: Conversation | None = None,
-            doc_ids: list[str] | None = None, kinds: list[str] | None = None) -> Answer:
+            doc_ids: list[str] | None = None, kinds: list[str] | None = None,
+            focus: str | None = None) -> Answer:
         """Answer ``question`` (a follow-up in ``conversation`` if given)."""
         answer = None
-        for event in self.stream(question, backend, conversation, doc_ids, kinds):
+        for event in self.stream(question, backend, conversation, doc_ids, kinds, focus):
             if event[0] == "answer":
                 answer = event[1]
         return answer
 
     def stream(self, question: str, backend: str | None = None, conversation: Conversation | None = None,
-               doc_ids: list[str] | None = None, kinds: list[str] | None = None) -> Iterator[tuple]:
+               doc_ids: list[str] | None = None, kinds: list[str] | None = None,
+               focus: str | None = None) -> Iterator[tuple]:
         """Yield ("status", dict) once the passages are found, ("token", text) while an LLM
-        writes, then ("answer", Answer) once verified."""
+        writes, then ("answer", Answer) once verified.
+
+        ``focus`` ("step 6: Commission effectively") steers retrieval and the choice of
+        evidence towards a topic, as a step page's chat does ("what evidence do we need?"
+        means: at this step). Whether anything found is about the question is still
+        measured against the question alone, so a focus never makes an off-topic question
+        look answerable."""
         backend = backend or self.settings.backend
         if backend not in BACKENDS:
             raise ValueError(f"Unknown backend {backend!r}; use one of {', '.join(BACKENDS)}.")
@@ -93,20 +101,24 @@ class Answerer:
             answer.refused, answer.refusal = True, INJECTION_REFUSAL
             yield "answer", answer
             return
-        results = self.retriever.search(searched, doc_ids=doc_ids, kinds=kinds)
+        focused = f"{searched} ({focus})" if focus and focus.lower() not in searched.lower() else searched
+        results = self.retriever.search(focused, doc_ids=doc_ids, kinds=kinds)
         n = len(results)
         yield "status", {"stage": "retrieved", "passages": n,
                          "message": f"Found {n} passage{'s' if n != 1 else ''}; writing the answer…"}
-        query = prepare(searched, self.settings.corpus_dir, self.retriever.entries())
+        query = prepare(focused, self.settings.corpus_dir, self.retriever.entries())
+        asked = prepare(searched, self.settings.corpus_dir, self.retriever.entries()).text
         lexical = self.retriever.lexical()
-        evidence = select(query, results, lexical, self._embed(), self.retriever.catalog.document_text)
+        evidence = select(query, results, lexical, self._embed(), self.retriever.catalog.document_text,
+                          asked=asked)
         dates = {r.document.doc_id: r.document.date for r in results}
         entries = self.retriever.entries()
         aliases = {a for e in entries for a in e.aliases}
-        verdict = guard.judge(searched, evidence, dates, self.retriever.catalog.document_text,
+        verdict = guard.judge(focused, evidence, dates, self.retriever.catalog.document_text,
                               list(query.documents), aliases,
                               [d.doc_id for d in self.retriever.catalog.documents()],
-                              acronyms(self.settings.corpus_dir))
+                              acronyms(self.settings.corpus_dir),
+                              self._unknown_names(searched, aliases))
         if not verdict.answer:
             answer.refused = True
             answer.refusal = REFUSAL.format(reason=verdict.reason)
@@ -127,6 +139,15 @@ class Answerer:
             answer.citations = []
             self._compose(answer, evidence)
         yield "answer", answer
+
+    def _unknown_names(self, question: str, aliases: set[str]) -> list[str]:
+        """The names in ``question`` that no document contains (a document's own nicknames
+        aside: "Central Beds" names a document, though no document writes "Beds")."""
+        lexical = self.retriever.lexical()
+        nicknames = {a.lower() for a in aliases}
+        return [name for name in guard.names(question)
+                if not any(name.lower() in a or a in name.lower() for a in nicknames)
+                and any(lexical.idf(t) == 0 for t in lexical.terms(name))]
 
     # --- extractive ----------------------------------------------------------------
     def _compose(self, answer: Answer, evidence: Evidence) -> None:

@@ -60,6 +60,10 @@ class LexicalIndex:
         n = len(self.chunks)
         return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
 
+    def max_idf(self) -> float:
+        """The inverse document frequency of the rarest term in the index."""
+        return self.idf(min(self.doc_freq, key=self.doc_freq.get)) if self.doc_freq else 0.0
+
     def search(self, text: str, top_k: int, doc_ids: set[str] | None = None) -> list[tuple[ChunkRecord, float]]:
         """Best chunks for ``text`` with their BM25 scores (only those scoring above 0)."""
         if not self.chunks:

@@ -192,3 +192,22 @@ def test_a_list_is_quoted_whole_even_past_the_end_of_its_passage(answerer):
     assert all(duty in answer.text for duty in DUTIES), answer.text
     for c in answer.citations:
         assert text[c.quote_start:c.quote_end] == c.quote
+
+
+@pytest.mark.parametrize("question", [
+    "Who won the 2022 World Cup?",
+    "What is the speed of light?",
+    "Give me a recipe for lasagne.",
+    "How do I become a foster carer in Leeds?",
+])
+def test_general_questions_sharing_a_word_with_the_documents_are_refused(answerer, question):
+    answer = answerer.ask(question)
+    assert answer.refused, answer.text
+    assert answer.text.startswith("The framework documents don't cover")
+
+
+def test_a_focus_steers_retrieval_but_does_not_make_a_question_answerable(answerer):
+    focused = answerer.ask("What do officers do here?", focus="Step 4: Monitor the contracts")
+    assert not focused.refused
+    assert "twice a year" in focused.text
+    assert answerer.ask("What is the capital of France?", focus="Step 4: Monitor the contracts").refused
