@@ -42,6 +42,10 @@ _MONTHS = "january|february|march|april|may|june|july|august|september|october|n
 # Below this weighted share of the question's words in the passages chosen, they are
 # about something else (an off-topic question finds passages, just not relevant ones).
 MIN_COVERAGE = 0.15
+# ... unless a sentence found says what the question asks in other words: a question
+# phrased far from the documents ("what was the paper meant to cover?") shares few words
+# with its answer but is close to it in meaning.
+PARAPHRASE_SIMILARITY = 0.6
 # An off-topic question still shares a word or two with the documents ("what is the
 # *capital* of France?" finds "capital funding streams"), so words alone cannot tell.
 # Its meaning can: below this cosine (all-MiniLM-L6-v2) between the question and the
@@ -91,7 +95,7 @@ def judge(question: str, evidence: Evidence, document_dates: dict[str, str],
     question names; ``aliases`` the nicknames of all documents (not acronyms to check);
     ``unknown_names`` the question's :func:`names` that no document contains.
     """
-    if not evidence.chosen or evidence.coverage < MIN_COVERAGE:
+    if not evidence.chosen or (evidence.coverage < MIN_COVERAGE and evidence.similarity < PARAPHRASE_SIMILARITY):
         return Verdict(False, "nothing in them matches the question")
     if evidence.similarity < MIN_SIMILARITY and evidence.strict_coverage < MIN_STRICT_COVERAGE:
         return Verdict(False, "nothing in them is about what the question asks")

@@ -12,6 +12,7 @@ from assistant.answering import Answerer, Conversation
 from assistant.catalog import Catalog
 from assistant.ingest import add_document, ingest
 from assistant.llms.base import LLMError
+from assistant import guard
 from assistant.settings import Settings
 from fixtures.documents import write_small_corpus
 
@@ -211,3 +212,18 @@ def test_a_focus_steers_retrieval_but_does_not_make_a_question_answerable(answer
     assert not focused.refused
     assert "twice a year" in focused.text
     assert answerer.ask("What is the capital of France?", focus="Step 4: Monitor the contracts").refused
+
+
+def test_the_judge_weighs_meaning_as_well_as_words():
+    from assistant.evidence import Evidence, Unit
+
+    def verdict(coverage, similarity, strict=0.0):
+        evidence = Evidence(results=[], chosen=[Unit(0, "A sentence.", 0, 11)], coverage=coverage,
+                            similarity=similarity, strict_coverage=strict)
+        return guard.judge("What was the paper meant to cover?", evidence, {}, lambda d: "", [],
+                           set(), [], {}).answer
+
+    assert verdict(coverage=0.1, similarity=0.7)       # few shared words, same meaning: answer
+    assert not verdict(coverage=0.1, similarity=0.4)   # few shared words, other meaning: refuse
+    assert not verdict(coverage=0.9, similarity=0.2)   # a shared word, nothing about it: refuse
+    assert verdict(coverage=0.9, similarity=0.2, strict=0.8)  # vague but every word found: answer
