@@ -13,12 +13,9 @@ import os
 import sys
 from pathlib import Path
 
+from assistant import cli_steps, cli_users
+from assistant.cli_common import fail as _fail
 from assistant.settings import Settings, get_settings
-
-
-def _fail(message: str, code: int = 2) -> int:
-    print(f"assistant: {message}", file=sys.stderr)
-    return code
 
 
 # --- ingest / documents --------------------------------------------------------
@@ -274,142 +271,6 @@ def cmd_eval(args, settings: Settings) -> int:
     return 0
 
 
-# --- the nine-step cycle -------------------------------------------------------------
-
-def cmd_steps(args, settings: Settings) -> int:
-    from assistant import steps
-
-    try:
-        cycle = steps.load(settings)
-        if args.action == "show":
-            step = cycle.step(args.number)
-    except steps.StepModelError as err:
-        return _fail(str(err))
-    except KeyError as err:
-        return _fail(err.args[0], 1)
-    if args.action != "show":
-        if args.json:
-            print(json.dumps([steps.summary_json(s) for s in cycle.steps], ensure_ascii=False, indent=2))
-            return 0
-        for phase in cycle.phases:
-            print(f"Phase {phase.number}: {phase.name}")
-            for s in (cycle.step(n) for n in phase.steps):
-                print(f"  {s.number}. {s.name} ({s.activity})")
-        print("\n`assistant steps show N` gives a step's guidance with its citations.")
-        return 0
-    if args.json:
-        print(json.dumps(steps.step_json(cycle, step), ensure_ascii=False, indent=2))
-        return 0
-    _print_step(cycle, step)
-    return 0
-
-
-def _print_step(cycle, step) -> None:
-    phase = cycle.phase_of(step)
-    print(f"Step {step.number} of {len(cycle.steps)}: {step.name}")
-    print(f"{step.activity} · phase {phase.number}, {phase.name.lower()}\n")
-    print(f"{step.wording}\n\n{step.summary}")
-    sections = [("What each framework says", [(f"{v.doc_id}: {v.says}", [v.citation]) for v in step.frameworks]),
-                ("Questions to ask", [(i.text, i.citations) for i in step.questions]),
-                ("Evidence to gather", [(i.text, i.citations) for i in step.evidence]),
-                ("What the step leaves behind", [(i.text, i.citations) for i in step.outputs]),
-                ("Local guidance", [(i.text, i.citations) for i in step.local]),
-                ("Competencies that apply in this phase",
-                 [(f"{c.number}. {c.name}", c.citations[:1]) for c in cycle.competencies_for(step)])]
-    for heading, items in sections:
-        if not items:
-            continue
-        print(f"\n{heading}:")
-        for text, citations in items:
-            print(f"  - {text}")
-            for c in citations:
-                print(f"      [{c.doc_id}, {c.section}] \"{c.quote}\"")
-    print(f"\nPrevious: step {cycle.previous(step.number).number} · "
-          f"next: step {cycle.next(step.number).number}")
-
-
-# --- users ---------------------------------------------------------------------
-
-def _read_password(args) -> str:
-    """The first line of standard input with --password-stdin; else typed twice at a prompt."""
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            raise ValueError("no password on standard input")
-        return password
-    if not sys.stdin.isatty():
-        raise ValueError("give --password-stdin to read the password from standard input")
-    import getpass
-
-    password = getpass.getpass("Password (10 characters or more): ")
-    if getpass.getpass("The same password again: ") != password:
-        raise ValueError("the two passwords differ; nothing was changed")
-    return password
-
-
-def _users_create(args, settings: Settings) -> int:
-    from assistant.accounts import create_user
-
-    user = create_user(settings, args.name, args.role, _read_password(args))
-    print(f"created {user.role} {user.name}")
-    return 0
-
-
-def _users_token(args, settings: Settings) -> int:
-    from assistant.accounts import issue_token
-
-    print(issue_token(settings, args.name))
-    return 0
-
-
-def _users_list(args, settings: Settings) -> int:
-    from assistant.accounts import list_users
-
-    users = list_users(settings)
-    if args.json:
-        print(json.dumps([{"name": u.name, "role": u.role, "created_at": u.created_at.isoformat(),
-                           "has_token": u.has_token} for u in users], indent=2))
-        return 0
-    if not users:
-        print("No accounts yet; create the first admin with `assistant users create NAME --role admin`.")
-    for u in users:
-        token = "API token" if u.has_token else ""
-        print(f"{u.name:24} {u.role:12} created {u.created_at:%Y-%m-%d %H:%M}  {token}".rstrip())
-    return 0
-
-
-def _users_delete(args, settings: Settings) -> int:
-    from assistant.accounts import delete_user
-
-    delete_user(settings, args.name)
-    print(f"deleted user {args.name} and their conversations")
-    return 0
-
-
-def _users_set_password(args, settings: Settings) -> int:
-    from assistant.accounts import AccountError, get_user, set_password
-
-    if get_user(settings, args.name) is None:  # say so before asking for a password
-        raise AccountError(f"there is no user named {args.name!r}")
-    set_password(settings, args.name, _read_password(args))
-    print(f"changed the password of {args.name}")
-    return 0
-
-
-USER_ACTIONS = {"create": _users_create, "token": _users_token, "list": _users_list,
-                "delete": _users_delete, "set-password": _users_set_password}
-
-
-def cmd_users(args, settings: Settings) -> int:
-    from assistant.accounts import AccountError
-    from assistant.database import DatabaseUnavailable
-
-    try:
-        return USER_ACTIONS[args.action](args, settings)
-    except (AccountError, DatabaseUnavailable, ValueError) as err:
-        return _fail(str(err))
-
-
 # --- serve / settings ----------------------------------------------------------
 
 def cmd_serve(args, settings: Settings) -> int:
@@ -456,8 +317,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used to check the README documents every command)."""
     parser = argparse.ArgumentParser(
         prog="assistant",
-        description="Commissioning Guidance Assistant: search and (later) answer questions over "
-                    "children's services commissioning frameworks, with citations. Settings come "
+        description="Commissioning Guidance Assistant: search and answer questions over "
+                    "children's services commissioning frameworks, with citations, and walk the "
+                    "nine-step commissioning cycle. Settings come "
                     "from ASSISTANT_* environment variables; `assistant settings` lists them.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -496,7 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_search)
 
-    p = sub.add_parser("eval", help="measure retrieval against a gold set")
+    p = sub.add_parser("eval", help="measure retrieval or answers against a gold set")
     eval_sub = p.add_subparsers(dest="what", required=True, metavar="WHAT")
     e = eval_sub.add_parser("retrieval", help="recall@k, MRR and evidence recall for hybrid, dense and BM25")
     e.add_argument("--dataset", default="evaluations/dev.jsonl", help="JSON lines gold set")
@@ -525,49 +387,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_ask)
 
-    p = sub.add_parser("steps", help="the nine-step commissioning cycle, step by step, with citations",
-                       description="The nine-step joint planning and commissioning cycle (Every Child "
-                       "Matters, 2006) as the documents describe it (corpus/steps.yaml). Without an "
-                       "action: the steps in order, with activity and phase. `show N`: step N whole.")
-    p.add_argument("--json", action="store_true", help="print JSON: [{number, name, activity, phase, "
-                   "summary, citations: [{doc_id, section, quote}]}]")
-    p.set_defaults(handler=cmd_steps, action=None)
-    steps_sub = p.add_subparsers(dest="action", metavar="ACTION")
-    st = steps_sub.add_parser("show", help="one step: wording, what each framework says, questions, "
-                             "evidence, outputs and competencies, each with its citations")
-    st.add_argument("number", type=int, metavar="N", help="the step's number, 1 to 9")
-    st.add_argument("--json", action="store_true", help="print JSON")
-
-    p = sub.add_parser("users", help="manage accounts: create, API tokens, list, delete, passwords",
-                       description="Local accounts for the web app and the API. Roles: commissioner, "
-                       "lead, trainer and admin (admins upload and delete documents, manage accounts "
-                       "and may read every conversation).")
-    p.set_defaults(handler=cmd_users)
-    users_sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    u = users_sub.add_parser("create", help="create an account",
-                             description="Create an account. The password (10 characters or more) is "
-                             "typed twice at a prompt, or read from the first line of standard input "
-                             "with --password-stdin.")
-    u.add_argument("name", metavar="NAME", help="1 to 64 letters, digits, '.', '_' or '-'")
-    u.add_argument("--role", required=True, metavar="ROLE",
-                   help="commissioner, lead, trainer or admin")
-    u.add_argument("--password-stdin", action="store_true",
-                   help="read the password from the first line of standard input")
-    u = users_sub.add_parser("token", help="print a new personal API token (the old one stops working)",
-                             description="Print a new personal API token on standard output; API calls "
-                             "present it as 'Authorization: Bearer TOKEN'. Only a hash is stored, so "
-                             "it cannot be shown again; running this again replaces it.")
-    u.add_argument("name", metavar="NAME")
-    u = users_sub.add_parser("list", help="list accounts and their roles")
-    u.add_argument("--json", action="store_true", help="print JSON")
-    u = users_sub.add_parser("delete", help="delete an account with its conversations and feedback",
-                             description="Delete an account with its conversations and feedback. "
-                             "The only admin cannot be deleted.")
-    u.add_argument("name", metavar="NAME")
-    u = users_sub.add_parser("set-password", help="give an account a new password")
-    u.add_argument("name", metavar="NAME")
-    u.add_argument("--password-stdin", action="store_true",
-                   help="read the password from the first line of standard input")
+    cli_steps.register(sub)
+    cli_users.register(sub)
 
     p = sub.add_parser("serve", help="run the web app")
     p.add_argument("--host", help="default: setting host (127.0.0.1)")
