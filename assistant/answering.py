@@ -14,7 +14,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant import guard
 from assistant.answer import Answer, AnswerSentence, Citation
@@ -22,7 +22,7 @@ from assistant.evidence import Evidence, Unit, embed_with, select
 from assistant.followup import standalone
 from assistant.llms.base import LLMError
 from assistant.prompting import render
-from assistant.query import acronyms, clean_question, prepare
+from assistant.query import Query, acronyms, clean_question, prepare
 from assistant.retrieval import Retriever, SearchResult
 from assistant.settings import Settings
 from assistant.verification import Verifier, split_sentences
@@ -34,6 +34,9 @@ INJECTION_REFUSAL = ("That reads as an instruction to change how I work rather t
                      "framework documents, with citations.")
 NOT_IN_DOCUMENTS = "NOT IN DOCUMENTS"
 MAX_PROMPT_PASSAGES = 3
+# How much better the question's own evidence must answer it than the evidence found at
+# a step page's focus for the answer to leave the step (see ``_focused`` and ``_fit``).
+FOCUS_MARGIN = 0.15
 MAX_SENTENCES = 4  # asked of an LLM; the system prompt must not vary, so its prefix is reused
 
 
@@ -83,11 +86,11 @@ class Answerer:
         """Yield ("status", dict) once the passages are found, ("token", text) while an LLM
         writes, then ("answer", Answer) once verified.
 
-        ``focus`` ("step 6: Commission effectively") steers retrieval and the choice of
-        evidence towards a topic, as a step page's chat does ("what evidence do we need?"
-        means: at this step). Whether anything found is about the question is still
-        measured against the question alone, so a focus never makes an off-topic question
-        look answerable."""
+        ``focus`` ("step 6: Commission effectively") steers the answer towards a topic, as
+        a step page's chat does: "what evidence do we need?" is answered from the step's
+        passages, while "what should a JSNA cover?", whose own evidence is clearly closer to
+        it, is answered about the JSNA. Whether the passages answer at all is judged on the
+        question alone, so a focus never makes an off-topic question look answerable."""
         backend = backend or self.settings.backend
         if backend not in BACKENDS:
             raise ValueError(f"Unknown backend {backend!r}; use one of {', '.join(BACKENDS)}.")
@@ -101,20 +104,17 @@ class Answerer:
             answer.refused, answer.refusal = True, INJECTION_REFUSAL
             yield "answer", answer
             return
-        focused = f"{searched} ({focus})" if focus and focus.lower() not in searched.lower() else searched
-        results = self.retriever.search(focused, doc_ids=doc_ids, kinds=kinds)
+        query = prepare(searched, self.settings.corpus_dir, self.retriever.entries())
+        results, evidence = self._evidence(query, doc_ids, kinds)
+        if focus and focus.lower() not in searched.lower():
+            results, evidence = self._focused(query, focus, (results, evidence), doc_ids, kinds)
         n = len(results)
         yield "status", {"stage": "retrieved", "passages": n,
                          "message": f"Found {n} passage{'s' if n != 1 else ''}; writing the answer…"}
-        query = prepare(focused, self.settings.corpus_dir, self.retriever.entries())
-        asked = prepare(searched, self.settings.corpus_dir, self.retriever.entries()).text
-        lexical = self.retriever.lexical()
-        evidence = select(query, results, lexical, self._embed(), self.retriever.catalog.document_text,
-                          asked=asked)
         dates = {r.document.doc_id: r.document.date for r in results}
         entries = self.retriever.entries()
         aliases = {a for e in entries for a in e.aliases}
-        verdict = guard.judge(focused, evidence, dates, self.retriever.catalog.document_text,
+        verdict = guard.judge(searched, evidence, dates, self.retriever.catalog.document_text,
                               list(query.documents), aliases,
                               [d.doc_id for d in self.retriever.catalog.documents()],
                               acronyms(self.settings.corpus_dir),
@@ -140,6 +140,24 @@ class Answerer:
             self._compose(answer, evidence)
         yield "answer", answer
 
+    def _evidence(self, query: Query, doc_ids, kinds, searched: str | None = None):
+        """The passages found for ``searched`` (default: the question) and the evidence in
+        them for ``query``."""
+        results = self.retriever.search(searched or query.original, doc_ids=doc_ids, kinds=kinds)
+        return results, select(query, results, self.retriever.lexical(), self._embed(),
+                               self.retriever.catalog.document_text)
+
+    def _focused(self, query: Query, focus: str, own: tuple, doc_ids, kinds) -> tuple:
+        """The passages and evidence for the question read at ``focus`` (a step's page),
+        unless the question's own evidence answers it clearly better: on step 7's page "what
+        should we gather?" takes the step's passages, "what should a JSNA cover?" keeps the
+        JSNA's."""
+        if not query.labels:
+            # Among sentences that answer equally well, prefer the focus's section ("Step 3").
+            query = replace(query, labels=prepare(focus, self.settings.corpus_dir, []).labels)
+        steered = self._evidence(query, doc_ids, kinds, f"{query.original} ({focus})")
+        return own if _fit(own[1]) > _fit(steered[1]) + FOCUS_MARGIN else steered
+
     def _unknown_names(self, question: str, aliases: set[str]) -> list[str]:
         """The names in ``question`` that no document contains (a document's own nicknames
         aside: "Central Beds" names a document, though no document writes "Beds")."""
@@ -160,10 +178,11 @@ class Answerer:
 
     def _citation(self, n: int, result: SearchResult, start: int, end: int) -> Citation:
         text = self.retriever.catalog.document_text(result.document.doc_id) or ""
+        holder = result.chunk_at(start)
         return Citation(n=n, doc_id=result.document.doc_id, title=result.document.title,
-                        section=result.section, quote=text[start:end], quote_start=start,
+                        section=holder.section, quote=text[start:end], quote_start=start,
                         quote_end=end, text=result.text, start=result.start, end=result.end,
-                        heading_path=list(result.heading_path), date=result.document.date)
+                        heading_path=list(holder.heading_path), date=result.document.date)
 
     def _related(self, evidence: Evidence) -> list[Citation]:
         """The nearest passages, each with its best sentence, for a refusal."""
@@ -238,6 +257,13 @@ class Answerer:
 
     def _embed(self):
         return embed_with(self.retriever.encoder())
+
+
+def _fit(evidence: Evidence) -> float:
+    """How well the chosen evidence answers: the share of the question's words its passages
+    hold, and how close its closest sentence comes to the question."""
+    closest = max((u.dense for u in evidence.chosen), default=0.0)
+    return 0.5 * evidence.coverage + 0.5 * closest
 
 
 def _runs(units: list[Unit]) -> list[list[Unit]]:

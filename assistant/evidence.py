@@ -130,12 +130,10 @@ def _looks_like_heading(line: str) -> bool:
 
 
 def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, embed,
-           document_text=None, asked: str | None = None) -> Evidence:
+           document_text=None) -> Evidence:
     """Score every unit of ``results`` against ``query`` and choose the evidence.
 
-    ``embed(texts)`` returns unit vectors for texts, the question first. ``asked`` is the
-    question without any focus added to ``query`` (a step page's topic): the evidence's
-    ``similarity`` measures how close the units come to it.
+    ``embed(texts)`` returns unit vectors for texts, the question first.
     """
     evidence = Evidence(results)
     units = units_of(results)
@@ -153,15 +151,14 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
             unit.heading = True  # keeps it out of list expansion and context too
     if not candidates:
         return evidence
-    extra = [asked] if asked and asked != query.text else []
-    vectors = embed([query.text] + extra + [u.text for u in candidates])
+    vectors = embed([query.text] + [u.text for u in candidates])
     contexts = [set(lexical.terms(r.chunk.context)) for r in results]
     labels = [label.lower() for label in query.labels]
     labelled = [bool(labels) and _has_label(r.chunk, labels) for r in results]
     top_score = max((r.score for r in results), default=1.0) or 1.0
     passage_scores = [max(r.score, 0.0) / top_score for r in results]
-    sims = vectors[1 + len(extra):] @ vectors[0]
-    evidence.similarity = float(max(vectors[1 + len(extra):] @ vectors[len(extra)], default=0.0))
+    sims = vectors[1:] @ vectors[0]
+    evidence.similarity = float(max(sims, default=0.0))
     # Inside the section the question names, the name itself ("step 2") is answered.
     label_terms = set(lexical.terms(" ".join(labels)))
     for unit, sim in zip(candidates, sims):
@@ -186,9 +183,8 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     for i in chosen_passages:
         held |= set(lexical.terms(results[i].text + " " + results[i].chunk.context))
     evidence.coverage = sum(w for t, w in weights.items() if t in held) / total
-    asked_terms = set(lexical.terms(asked)) if asked else set(terms)
-    rarest = max(weights.values(), default=1.0) or 1.0
-    strict = {t: lexical.idf(t) or max(rarest, lexical.max_idf()) for t in asked_terms}
+    rarest = max(lexical.max_idf(), max(weights.values(), default=1.0))
+    strict = {t: lexical.idf(t) or rarest for t in terms}
     evidence.strict_coverage = sum(w for t, w in strict.items() if t in held) / (sum(strict.values()) or 1.0)
     return evidence
 

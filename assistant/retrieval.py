@@ -58,6 +58,11 @@ class SearchResult:
         """Section label where the passage begins."""
         return self.chunks[0].section
 
+    def chunk_at(self, offset: int) -> ChunkRecord:
+        """The chunk of the passage that holds document offset ``offset`` (a merged passage
+        may span sections: a quote is labelled with the section it stands in)."""
+        return next((c for c in self.chunks if c.start <= offset < c.end), self.chunks[0])
+
     @property
     def heading_path(self) -> tuple[str, ...]:
         """Headings above the passage's beginning."""
