@@ -227,3 +227,19 @@ def test_the_judge_weighs_meaning_as_well_as_words():
     assert not verdict(coverage=0.1, similarity=0.4)   # few shared words, other meaning: refuse
     assert not verdict(coverage=0.9, similarity=0.2)   # a shared word, nothing about it: refuse
     assert verdict(coverage=0.9, similarity=0.2, strict=0.8)  # vague but every word found: answer
+
+
+def test_a_quote_in_a_merged_passage_is_labelled_with_its_own_section():
+    from assistant.catalog import ChunkRecord, DocumentRecord
+    from assistant.retrieval import SearchResult
+
+    def chunk(n, start, end, section):
+        return ChunkRecord(f"c{n}", "guide", n, "x" * (end - start), start, end, section, (section,), "")
+
+    chunks = (chunk(0, 0, 100, "Step 2"), chunk(1, 100, 250, "Step 3"), chunk(2, 250, 300, "Step 4"))
+    document = DocumentRecord("guide", "Guide", "", "", "local", "g.md", "g.md", "h")
+    passage = SearchResult(chunks, chunks[0], document, 1.0, "x" * 300)
+    assert passage.section == "Step 2"  # where the passage begins
+    assert passage.chunk_at(120).section == "Step 3"
+    assert passage.chunk_at(299).section == "Step 4"
+    assert passage.chunk_at(5000).section == "Step 2"  # outside: the passage's own label
