@@ -35,6 +35,8 @@ PERMISSIONS = {
     "delete_documents": {"admin"},
     "manage_users": {"admin"},
     "read_any_conversation": {"admin"},
+    "create_workspace": {"lead", "admin"},
+    "read_any_workspace": {"admin"},  # as with conversations: read, never change
 }
 
 _hasher = PasswordHasher()

@@ -88,7 +88,7 @@ def get_database(settings: Settings) -> Database:
         if key in _databases:
             return _databases[key]
         # Every table module must be imported before create_all sees the metadata.
-        from assistant import accounts, history  # noqa: F401
+        from assistant import accounts, history, workspaces  # noqa: F401
 
         try:
             engine = _engine(settings, url)
