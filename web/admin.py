@@ -22,7 +22,7 @@ router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 ROLE_HINTS = {
     "commissioner": "Asks questions, searches and reads the documents; sees their own conversations.",
-    "lead": "The same as a commissioner, for people who lead commissioning.",
+    "lead": "As a commissioner, and also creates commissioning workspaces and shares them.",
     "trainer": "The same as a commissioner, for people who train others.",
     "admin": "Everything, and also adds, replaces and deletes documents, manages accounts "
              "and may read everyone's conversations.",
@@ -32,7 +32,8 @@ ABILITIES = [
     ("Ask questions, search and read documents", None),
     ("Read and export their own conversations, give feedback", None),
     ("Upload, replace and delete documents", "upload"),
-    ("Read other people's conversations", "read_any_conversation"),
+    ("Create commissioning workspaces and share them", "create_workspace"),
+    ("Read other people's conversations and workspaces", "read_any_conversation"),
     ("Manage accounts and API tokens", "manage_users"),
 ]
 

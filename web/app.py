@@ -24,7 +24,7 @@ from assistant.answering import Answerer
 from assistant.retrieval import Retriever
 from assistant.settings import Settings, get_settings
 from web import api, api_ask, auth, chat, conversations, errors, frontend, pages
-from web import admin, library, library_api, uploads
+from web import admin, library, library_api, uploads, workspace_steps, workspaces
 from web.jobs import JobRunner
 from web.security import SecurityHeaders
 from web.templating import HERE, TITLE
@@ -83,6 +83,8 @@ def create_app(settings: Settings | None = None, frontend_dist: Path = frontend.
     app.include_router(library_api.router)
     app.include_router(uploads.router)  # before library: /documents/upload is not a document
     app.include_router(library.router)
+    app.include_router(workspaces.router)  # /workspaces: list, overview, sharing, export
+    app.include_router(workspace_steps.router)  # /workspaces/{id}/steps/{n}, evidence, step chat
     app.state.frontend_installed = frontend_installed
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     if frontend_installed:

@@ -22,8 +22,8 @@ RETRIEVER_LABELS = {
 # The service navigation, in order: label and the name of the route (its handler's name).
 # An item shows once the app has that route (Ask appears when a page handler named
 # ``ask_page`` lands); the current page and section are marked.
-NAVIGATION = (("Ask", "ask_page"), ("History", "conversations_page"), ("Search", "search_page"),
-              ("Documents", "documents_page"), ("API", "swagger_ui_html"))
+NAVIGATION = (("Ask", "ask_page"), ("History", "conversations_page"), ("Workspaces", "workspaces_page"),
+              ("Search", "search_page"), ("Documents", "documents_page"), ("API", "swagger_ui_html"))
 
 
 def navigation(request: Request) -> list[dict]:
