@@ -33,8 +33,8 @@ def register(sub) -> None:
     u.add_argument("name", metavar="NAME")
     u = users_sub.add_parser("list", help="list accounts and their roles")
     u.add_argument("--json", action="store_true", help="print JSON")
-    u = users_sub.add_parser("delete", help="delete an account with its conversations and feedback",
-                             description="Delete an account with its conversations and feedback. "
+    u = users_sub.add_parser("delete", help="delete an account with its conversations, feedback and the workspaces it owns",
+                             description="Delete an account with its conversations, feedback and the workspaces it owns. "
                              "The only admin cannot be deleted.")
     u.add_argument("name", metavar="NAME")
     u = users_sub.add_parser("set-password", help="give an account a new password")
