@@ -79,6 +79,17 @@ def field_errors(err: WorkspaceError, ids: dict[str, str] | None = None) -> list
             for name, message in err.errors.items()]
 
 
+def details_form(title: Annotated[str, Form()] = "", population: Annotated[str, Form()] = "",
+                 scope: Annotated[str, Form()] = "", horizon: Annotated[str, Form()] = "",
+                 partners: Annotated[str, Form()] = "") -> dict[str, str]:
+    """The exercise's details as posted (the engine checks them and says what is wrong)."""
+    return {"title": title, "population": population, "scope": scope, "horizon": horizon,
+            "partners": partners}
+
+
+DetailsForm = Annotated[dict, Depends(details_form)]
+
+
 def step_href(workspace_id: str, number: int) -> str:
     """The address of step ``number``'s page in a workspace."""
     return f"/workspaces/{workspace_id}/steps/{number}"
@@ -109,13 +120,8 @@ def workspaces_page(request: Request, user: UserDep, whose: Literal["mine", "all
 
 
 @router.post("/workspaces")
-def create(request: Request, user: CreatorDep, _csrf: CsrfDep,
-           title: Annotated[str, Form()] = "", population: Annotated[str, Form()] = "",
-           scope: Annotated[str, Form()] = "", horizon: Annotated[str, Form()] = "",
-           partners: Annotated[str, Form()] = ""):
+def create(request: Request, user: CreatorDep, _csrf: CsrfDep, form: DetailsForm):
     """Create a workspace (leads and admins) and open it."""
-    form = {"title": title, "population": population, "scope": scope, "horizon": horizon,
-            "partners": partners}
     try:
         workspace = workspaces.create_workspace(settings_of(request), user, form)
     except WorkspaceError as err:
@@ -204,13 +210,8 @@ def edit_page(request: Request, workspace_id: str, user: UserDep):
 
 
 @router.post("/workspaces/{workspace_id}/edit")
-def edit(request: Request, workspace_id: str, user: UserDep, _csrf: CsrfDep,
-         title: Annotated[str, Form()] = "", population: Annotated[str, Form()] = "",
-         scope: Annotated[str, Form()] = "", horizon: Annotated[str, Form()] = "",
-         partners: Annotated[str, Form()] = ""):
+def edit(request: Request, workspace_id: str, user: UserDep, _csrf: CsrfDep, form: DetailsForm):
     """Save the exercise's details (owner or a member)."""
-    form = {"title": title, "population": population, "scope": scope, "horizon": horizon,
-            "partners": partners}
     try:
         with refusals():
             workspaces.update_details(settings_of(request), workspace_id, user, form)
