@@ -105,12 +105,15 @@ class Answerer:
             yield "answer", answer
             return
         query = prepare(searched, self.settings.corpus_dir, self.retriever.entries())
-        results, evidence = self._evidence(query, doc_ids, kinds)
-        if focus and focus.lower() not in searched.lower():
-            results, evidence = self._focused(query, focus, (results, evidence), doc_ids, kinds)
+        results = self.retriever.search(searched, doc_ids=doc_ids, kinds=kinds)
+        steered = self.retriever.search(f"{searched} ({focus})", doc_ids=doc_ids, kinds=kinds) \
+            if focus and focus.lower() not in searched.lower() else None
         n = len(results)
         yield "status", {"stage": "retrieved", "passages": n,
                          "message": f"Found {n} passage{'s' if n != 1 else ''}; writing the answer…"}
+        evidence = self._select(query, results)
+        if steered is not None:
+            results, evidence = self._focused(query, focus, (results, evidence), steered)
         dates = {r.document.doc_id: r.document.date for r in results}
         entries = self.retriever.entries()
         aliases = {a for e in entries for a in e.aliases}
@@ -140,23 +143,21 @@ class Answerer:
             self._compose(answer, evidence)
         yield "answer", answer
 
-    def _evidence(self, query: Query, doc_ids, kinds, searched: str | None = None):
-        """The passages found for ``searched`` (default: the question) and the evidence in
-        them for ``query``."""
-        results = self.retriever.search(searched or query.original, doc_ids=doc_ids, kinds=kinds)
-        return results, select(query, results, self.retriever.lexical(), self._embed(),
-                               self.retriever.catalog.document_text)
+    def _select(self, query: Query, results: list[SearchResult]) -> Evidence:
+        """The evidence in ``results`` for ``query``."""
+        return select(query, results, self.retriever.lexical(), self._embed(),
+                      self.retriever.catalog.document_text)
 
-    def _focused(self, query: Query, focus: str, own: tuple, doc_ids, kinds) -> tuple:
-        """The passages and evidence for the question read at ``focus`` (a step's page),
-        unless the question's own evidence answers it clearly better: on step 7's page "what
-        should we gather?" takes the step's passages, "what should a JSNA cover?" keeps the
-        JSNA's."""
+    def _focused(self, query: Query, focus: str, own: tuple, steered: list[SearchResult]) -> tuple:
+        """The passages found for the question read at ``focus`` (a step's page) and their
+        evidence, unless the question's own (``own``: passages, evidence) answer it clearly
+        better: on step 7's page "what should we gather?" takes the step's passages, "what
+        should a JSNA cover?" keeps the JSNA's."""
         if not query.labels:
             # Among sentences that answer equally well, prefer the focus's section ("Step 3").
             query = replace(query, labels=prepare(focus, self.settings.corpus_dir, []).labels)
-        steered = self._evidence(query, doc_ids, kinds, f"{query.original} ({focus})")
-        return own if _fit(own[1]) > _fit(steered[1]) + FOCUS_MARGIN else steered
+        at_focus = self._select(query, steered)
+        return own if _fit(own[1]) > _fit(at_focus) + FOCUS_MARGIN else (steered, at_focus)
 
     def _unknown_names(self, question: str, aliases: set[str]) -> list[str]:
         """The names in ``question`` that no document contains (a document's own nicknames
