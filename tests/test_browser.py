@@ -183,3 +183,17 @@ def test_axe_does_find_violations(axe_page, login):
     }""")
     found = {v["id"] for v in axe(axe_page)}
     assert {"image-alt", "label", "color-contrast"} <= found, found
+
+
+def test_the_api_docs_page_works_offline(page, page_problems, login):
+    """Swagger UI comes from this app (node_modules), not a CDN: every request stays here."""
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
+    login(page, "carol")
+    page.goto("/docs")
+    expect(page.locator(".swagger-ui .opblock-summary-path").first).to_be_visible()
+    expect(page.get_by_text("/api/ask", exact=True).first).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("Authorize"))).to_be_visible()
+    base = page.url.split("/docs")[0]
+    assert requested and all(url.startswith(base) or url.startswith("data:") for url in requested), requested
+    assert page_problems == []

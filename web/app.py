@@ -23,7 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from assistant.answering import Answerer
 from assistant.retrieval import Retriever
 from assistant.settings import Settings, get_settings
-from web import api, api_ask, auth, chat, conversations, errors, frontend, pages
+from web import api, api_docs, api_ask, auth, chat, conversations, errors, frontend, pages
 from web import admin, library, library_api, uploads, workspace_steps, workspaces
 from web.jobs import JobRunner
 from web.security import SecurityHeaders
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, frontend_dist: Path = frontend.
             if not warming.is_alive():
                 retriever.catalog.close()
 
-    app = FastAPI(title=TITLE, version="0.1.0", lifespan=lifespan, redoc_url=None,
+    app = FastAPI(title=TITLE, version="0.1.0", lifespan=lifespan, redoc_url=None, docs_url=None,
                   description="Search commissioning frameworks for children's services; "
                               "every passage comes with its document and place in it.")
     auth.install(app, settings)  # sessions, sign-in gate, /login (before the headers)
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, frontend_dist: Path = frontend.
     app.include_router(api.router)
     app.include_router(admin.router)  # /account, /admin/users
     app.include_router(pages.router)
+    app.include_router(api_docs.router)  # /docs, with Swagger UI served from node_modules
     app.include_router(api_ask.router)
     app.include_router(chat.router)
     app.include_router(conversations.router)
@@ -91,4 +92,6 @@ def create_app(settings: Settings | None = None, frontend_dist: Path = frontend.
         app.mount(frontend.GOVUK_URL, StaticFiles(directory=frontend_dist), name="govuk")
         app.mount(frontend.ASSETS_URL, StaticFiles(directory=frontend_dist / "assets"),
                   name="assets")
+    if frontend.swagger_installed():
+        app.mount(frontend.SWAGGER_URL, StaticFiles(directory=frontend.SWAGGER_DIST), name="swagger")
     return app

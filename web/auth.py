@@ -53,7 +53,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # Reachable without signing in; everything else needs a session or a Bearer token.
 PUBLIC_PATHS = frozenset({"/login", "/first-admin", "/healthz"})
-PUBLIC_PREFIXES = ("/static/", "/govuk/", "/assets/")
+PUBLIC_PREFIXES = ("/static/", "/govuk/", "/assets/", "/swagger/")
 
 SIGN_IN_API = "Sign in or send Authorization: Bearer TOKEN."
 CSRF_REFUSED = ("This form has expired or did not come from this site. "
