@@ -3,10 +3,9 @@
 Both give the exercise's details, then for each step of the cycle its name, activity and
 phase, the guidance summary, the status, the evidence checklist, the notes, the decisions
 and the evidence gathered. Every statement taken from the framework documents carries
-numbered citation marks; the notes they point to (document title, section, the quoted
-words) follow at the end under "Sources". Markdown uses footnote syntax (``[^1]``); the
-Word document uses superscript numbers and a numbered list of sources at the end (not
-Word's own footnotes, which python-docx cannot write).
+citations as footnotes (document title, section, the quoted words): Markdown footnotes
+(``[^1]``, listed under "Sources" at the end, each source once), and real Word footnotes
+in the DOCX (:mod:`assistant.docx_footnotes`), at the foot of the page that cites them.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 
+from assistant.docx_footnotes import Footnotes as WordFootnotes
 from assistant.steps import Citation, Cycle, Step
 from assistant.workspaces import DETAILS, STATUS_LABELS, Evidence, Workspace
 
@@ -141,10 +141,11 @@ def _safe(text: str) -> str:
     return _NOT_XML.sub(" ", text)
 
 
-def _docx_marks(paragraph, numbers: list[int]) -> None:
-    if numbers:
-        run = paragraph.add_run("".join(f"[{n}]" for n in numbers))
-        run.font.superscript = True
+def _docx_notes(footnotes: WordFootnotes, paragraph, citations, titles: Mapping[str, str]) -> None:
+    for i, citation in enumerate(citations):
+        if i:
+            paragraph.add_run(",").font.superscript = True  # ¹,² rather than ¹²
+        footnotes.add(paragraph, _safe(source_text(citation, titles)))
 
 
 def _docx_text(document, text: str, empty: str) -> None:
@@ -161,8 +162,8 @@ def workspace_docx(workspace: Workspace, cycle: Cycle, titles: Mapping[str, str]
     import docx
 
     now = now or datetime.now(timezone.utc)
-    notes = Footnotes()
     document = docx.Document()
+    footnotes = WordFootnotes(document)
     document.core_properties.title = _safe(workspace.title)
     document.core_properties.author = _safe(workspace.owner)
     document.add_heading(_safe(workspace.title), level=0)
@@ -181,13 +182,13 @@ def workspace_docx(workspace: Workspace, cycle: Cycle, titles: Mapping[str, str]
         status.add_run("Status: ").bold = True
         status.add_run(STATUS_LABELS[record.status])
         document.add_heading("Guidance", level=2)
-        _docx_marks(document.add_paragraph(step.summary), notes.numbers(step.citations))
+        _docx_notes(footnotes, document.add_paragraph(step.summary), step.citations, titles)
         if step.evidence:
             document.add_heading("Evidence checklist", level=2)
             for item in step.evidence:
                 ticked = "☑ Gathered: " if item.text in record.checked else "☐ To gather: "
-                _docx_marks(document.add_paragraph(ticked + item.text, style="List Bullet"),
-                            notes.numbers(item.citations))
+                _docx_notes(footnotes, document.add_paragraph(ticked + item.text, style="List Bullet"),
+                            item.citations, titles)
         document.add_heading("Notes", level=2)
         _docx_text(document, record.notes, "No notes yet.")
         document.add_heading("Decisions", level=2)
@@ -201,9 +202,7 @@ def workspace_docx(workspace: Workspace, cycle: Cycle, titles: Mapping[str, str]
             item.add_run(_safe(f" ({origin})"))
         if not gathered:
             document.add_paragraph().add_run("None yet.").italic = True
-    document.add_heading("Sources", level=1)
-    for n, citation in notes.notes:
-        document.add_paragraph(f"[{n}] " + _safe(source_text(citation, titles)))
+    footnotes.save()
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

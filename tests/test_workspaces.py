@@ -19,6 +19,8 @@ import shutil
 from urllib.parse import parse_qs, urlsplit
 
 import docx
+from docx.oxml.ns import qn
+from lxml import etree
 import pytest
 import yaml
 from fastapi.routing import iter_route_contexts
@@ -284,7 +286,20 @@ def test_exports_hold_the_work_and_the_sources(ws_settings, cycle):
     document = docx.Document(io.BytesIO(workspace_docx(found, cycle, titles)))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Bell  rang." in text and "Second" in text  # the control character cannot go into Word
-    assert "Decided X" in text and "Survey" in text and f"[1] {first.doc_id}, section" in text
+    assert "Decided X" in text and "Survey" in text
+    # Citations are Word footnotes: a reference in the text, the note in the footnotes part.
+    notes = footnotes(document)
+    assert notes[0] == f"{first.doc_id}, section {first.section}: “{' '.join(first.quote.split())}”"
+    references = document.element.body.findall(".//" + qn("w:footnoteReference"))
+    assert [int(r.get(qn("w:id"))) for r in references] == list(range(1, len(notes) + 1))
+
+
+def footnotes(document) -> list[str]:
+    """The text of each real footnote of a python-docx document, in order (separators aside)."""
+    part = next(p for p in document.part.package.iter_parts() if p.partname == "/word/footnotes.xml")
+    root = etree.fromstring(part.blob)
+    return ["".join(t.text or "" for t in note.iter(qn("w:t"))).strip()
+            for note in root.findall(qn("w:footnote")) if int(note.get(qn("w:id"))) > 0]
 
 
 # --- the pages -----------------------------------------------------------------------
@@ -462,9 +477,10 @@ def test_exports_download_with_the_notes(app, lee):
     word = lee.get(f"{url}/export.docx")
     assert word.status_code == 200 and 'filename="workspace-short-breaks-export.docx"' in \
         word.headers["content-disposition"]
-    text = "\n".join(p.text for p in docx.Document(io.BytesIO(word.content)).paragraphs)
+    document = docx.Document(io.BytesIO(word.content))
+    text = "\n".join(p.text for p in document.paragraphs)
     assert "Young carers need evening sessions." in text and "Prioritise young carers" in text
-    assert "Census extract" in text and "\n[1] " in text
+    assert "Census extract" in text and len(footnotes(document)) > 20
 
 
 def _workspace_routes(app):
