@@ -90,7 +90,8 @@ def test_a_lead_walks_the_cycle_and_downloads_it(page, page_problems, login, liv
     text = "\n".join(p.text for p in document.paragraphs)
     for number in range(1, 10):
         assert f"Walkthrough note for step {number}" in text
-    assert "Sources" in text
+    footnotes = [p for p in document.part.package.iter_parts() if p.partname == "/word/footnotes.xml"]
+    assert footnotes and b"w:footnote " in footnotes[0].blob  # the citations, as Word footnotes
     assert page_problems == []
 
 
