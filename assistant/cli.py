@@ -174,8 +174,18 @@ def cmd_ask(args, settings: Settings) -> int:
 
     if bool(args.question) == bool(args.batch):
         return _fail("give a QUESTION or --batch FILE.jsonl (not both)")
+    focus = None
+    if args.step is not None:
+        from assistant import steps
+
+        try:
+            step = steps.load(settings).step(args.step)
+        except (steps.StepModelError, KeyError) as err:
+            return _fail(err.args[0])
+        focus = f"step {step.number}: {step.name}"
     answerer = Answerer(settings)
-    options = dict(backend=args.backend, doc_ids=args.doc or None, kinds=args.kind or None)
+    options = dict(backend=args.backend, doc_ids=args.doc or None, kinds=args.kind or None,
+                   focus=focus)
     if args.batch:
         return _run_batch(
             args.batch,
@@ -383,6 +393,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="default: setting backend (extractive)")
     p.add_argument("--doc", action="append", default=[], metavar="DOC_ID", help="only this document (repeatable)")
     p.add_argument("--kind", action="append", default=[], choices=["national", "local"], help="only this kind")
+    p.add_argument("--step", type=int, metavar="N", help="ask at step N of the cycle, as a workspace's "
+                   "step page does: the answer favours passages about that step")
     p.add_argument("--batch", metavar="FILE.jsonl", help="questions as JSON lines ('-' for standard input)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_ask)

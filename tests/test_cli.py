@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
 import pytest
 
 from assistant.cli import build_parser
+from conftest import SHIPPED_CORPUS
 from fixtures.documents import write_small_corpus
 
 
@@ -100,3 +102,19 @@ def test_ask_batch_writes_answers_with_citations_and_refusals(cli_corpus):
     assert {"n", "doc_id", "title", "section", "quote", "text"} <= set(citation)
     assert citation["quote"] in citation["text"] or citation["quote"]
     assert second["id"] == "a2" and second["refused"] and second["citations"] == []
+
+
+def test_ask_at_a_step_of_the_cycle(cli_corpus):
+    missing = run(cli_corpus, "ask", "How long do families wait?", "--step", "3")
+    assert missing.returncode == 2 and "steps.yaml is missing" in missing.stderr
+    shutil.copyfile(SHIPPED_CORPUS / "steps.yaml", cli_corpus / "corpus" / "steps.yaml")
+    try:
+        wrong = run(cli_corpus, "ask", "How long do families wait?", "--step", "12")
+        assert wrong.returncode == 2 and "There is no step 12" in wrong.stderr
+        out = run(cli_corpus, "ask", "How long do families wait for a first speech therapy assessment?",
+                  "--step", "3", "--json")
+        assert out.returncode == 0, out.stderr
+        answer = json.loads(out.stdout)
+        assert not answer["refused"] and "eighteen weeks" in answer["answer"]
+    finally:
+        (cli_corpus / "corpus" / "steps.yaml").unlink()
