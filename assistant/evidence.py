@@ -209,16 +209,15 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     # The answer comes from one passage, the best unit's, unless the question names
     # several documents: citations stay few and right. (Adding other passages' near-best
     # sentences measured worse on citation precision and no better on coverage.)
-    # Around the best unit, its passage's neighbouring sentences give the context a
-    # reader needs (and usually the rest of the answer).
-    # Context stays within the best unit's section: the next section's sentences
-    # answer another question ("7. Commission ..." after step 6).
+    # The rest of the answer comes from the best unit's section of its passage: the next
+    # section's sentences answer another question ("7. Commission ..." after step 6).
     own = [u for u in candidates if u.result == best.result and u.segment == best.segment]
-    at = own.index(best)
     # A question about a named section ("what does step 6 involve?") gets its opening
-    # sentence, which says what the section is, before the context around the best unit.
-    order = ([0] if best.named else []) + \
-        [j for step in range(1, len(own)) for j in (at + step, at - step)]
+    # sentence, which says what the section is; then the section's sentences that answer
+    # best join, shown in document order. (Taking the best unit's neighbours instead left
+    # out what was asked whenever it stood a few sentences away: 0.68 of the expected terms
+    # on the held-out set against 0.72, with citation precision 0.79 against 0.80.)
+    order = ([0] if best.named else []) + sorted(range(len(own)), key=lambda j: -own[j].score)
     for j in order:
         if 0 <= j < len(own) and own[j] not in chosen and words() + len(own[j].text.split()) <= CONTEXT_WORDS:
             chosen.append(own[j])
