@@ -235,12 +235,16 @@ class Answerer:
             raise LLMError("no sentence it wrote could be verified against the passages")
 
     def _prompt_sources(self, evidence: Evidence) -> list[tuple[SearchResult, str, int]]:
-        """The passages holding the evidence, trimmed to it: the prompt stays short."""
+        """The passages holding the evidence, each trimmed to the stretch from its first
+        chosen sentence to its last: the prompt stays short, and the model reads the
+        evidence in its context (offsets stay those of the document, for verification)."""
         sources = []
-        for run in _runs(evidence.chosen)[:MAX_PROMPT_PASSAGES]:
-            result = evidence.results[run[0].result]
+        for i in list(dict.fromkeys(u.result for u in evidence.chosen))[:MAX_PROMPT_PASSAGES]:
+            units = [u for u in evidence.chosen if u.result == i]
+            result = evidence.results[i]
             text = self.retriever.catalog.document_text(result.document.doc_id) or ""
-            sources.append((result, text[run[0].start:run[-1].end], run[0].start))
+            start, end = min(u.start for u in units), max(u.end for u in units)
+            sources.append((result, text[start:end], start))
         return sources
 
     def _client(self, backend: str):
