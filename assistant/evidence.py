@@ -24,13 +24,13 @@ from assistant.retrieval import SearchResult, _has_label
 
 MAX_UNITS = 5
 LONG_HEADING_WORDS = 9
-CONTEXT_WORDS = 150  # words of the best passage kept around its best sentence
+CONTEXT_WORDS = 150  # words of the best unit's section that join it
 MAX_WORDS = 140
 LIST_ITEMS = 10
 MAX_LIST_WORDS = 220  # a list the question asks for may run longer than other evidence
 SAME_PASSAGE_FLOOR = 0.7  # a unit of the best unit's passage joins at this share of its score
 LABEL_BONUS = 1.3
-SWITCH_MARGIN = 1.3  # another passage's best sentence must beat the top passage's by this factor  # each place lower in the retrieval ranking costs this share of a unit's score
+SWITCH_MARGIN = 1.3  # another passage's best sentence must beat the top passage's by this factor
 
 
 @dataclass

@@ -46,6 +46,8 @@ class LexicalIndex:
             for ids in tokens.ids:
                 for i in set(ids):
                     self.doc_freq[words[i]] = self.doc_freq.get(words[i], 0) + 1
+        # The rarest term's IDF, asked for on every question (refusals): found once here.
+        self._max_idf = self.idf(min(self.doc_freq, key=self.doc_freq.get)) if self.doc_freq else 0.0
 
     def terms(self, text: str) -> list[str]:
         """Stemmed content words of ``text``, as the index sees them."""
@@ -62,7 +64,7 @@ class LexicalIndex:
 
     def max_idf(self) -> float:
         """The inverse document frequency of the rarest term in the index."""
-        return self.idf(min(self.doc_freq, key=self.doc_freq.get)) if self.doc_freq else 0.0
+        return self._max_idf
 
     def search(self, text: str, top_k: int, doc_ids: set[str] | None = None) -> list[tuple[ChunkRecord, float]]:
         """Best chunks for ``text`` with their BM25 scores (only those scoring above 0)."""

@@ -236,8 +236,10 @@ def _check_shape(cycle: Cycle) -> None:
 
 # --- checking quotes against the documents ---------------------------------------
 
+@lru_cache(maxsize=16)
 def _normalised(text: str) -> tuple[str, list[int]]:
-    """``text`` with every run of whitespace as one space, and each kept character's offset."""
+    """``text`` with every run of whitespace as one space, and each kept character's offset.
+    (A step page locates dozens of quotes in the same few documents: each is read once.)"""
     chars, offsets = [], []
     for match in re.finditer(r"\S+", text):
         if chars:

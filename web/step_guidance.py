@@ -12,18 +12,11 @@ which shows the quote either way.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from urllib.parse import quote as url_quote
 
 from assistant import steps
 from assistant.catalog import Catalog
 from assistant.steps import Citation, Cycle, Step
-
-# Finding a quote reads the whole document; a page cites the same few documents over
-# and over, so places are remembered (the text itself is part of the key, so a new
-# version of a document is searched afresh).
-_locate = lru_cache(maxsize=4096)(steps.locate)
-
 
 @dataclass(frozen=True)
 class Source:
@@ -95,7 +88,7 @@ class _Numbering:
     def _href(self, citation: Citation, n: int) -> str:
         document = f"/documents/{url_quote(citation.doc_id, safe='')}"
         text = self.catalog.document_text(citation.doc_id)
-        place = _locate(citation.quote, text) if text else None
+        place = steps.locate(citation.quote, text) if text else None
         return f"{document}?start={place[0]}&end={place[1]}#passage" if place else document
 
 
