@@ -12,6 +12,7 @@ backend shows them as they are.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -161,13 +162,16 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     evidence.similarity = float(max(sims, default=0.0))
     # Inside the section the question names, the name itself ("step 2") is answered.
     label_terms = set(lexical.terms(" ".join(labels)))
+    heading_terms = lru_cache(maxsize=None)(lambda heading: set(lexical.terms(heading)))
     for unit, sim in zip(candidates, sims):
         named = _opens_label(unit.segment_heading, labels) if unit.segment_heading \
             else labelled[unit.result]
         unit.named = bool(labels) and named
         present = set(lexical.terms(unit.text)) | (label_terms if unit.named else set())
-        # The passage's headings speak for its sentences too, at half weight.
-        around = contexts[unit.result]
+        # The passage's headings speak for its sentences too, at half weight, and so does
+        # the heading inside the passage that opens the unit's part ("Legislation and
+        # Statutory Guidance" above the list of Acts).
+        around = contexts[unit.result] | heading_terms(unit.segment_heading)
         unit.lexical = sum(w if t in present else (0.5 * w if t in around else 0.0)
                            for t, w in weights.items()) / total
         unit.dense = float(sim)
