@@ -30,6 +30,7 @@ MAX_WORDS = 140
 LIST_ITEMS = 10
 MAX_LIST_WORDS = 220  # a list the question asks for may run longer than other evidence
 SAME_PASSAGE_FLOOR = 0.7  # a unit of the best unit's passage joins at this share of its score
+CONTINUATION_FLOOR = 0.8  # a unit of the section's continuation joins at this share of the best's score
 LABEL_BONUS = 1.3
 SWITCH_MARGIN = 1.3  # another passage's best sentence must beat the top passage's by this factor
 
@@ -216,6 +217,7 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     # The rest of the answer comes from the best unit's section of its passage: the next
     # section's sentences answer another question ("7. Commission ..." after step 6).
     own = [u for u in candidates if u.result == best.result and u.segment == best.segment]
+    own = _with_continuation(results, units, candidates, best, own)
     # A question about a named section ("what does step 6 involve?") gets its opening
     # sentence, which says what the section is; then the section's sentences that answer
     # best join, shown in document order. (Taking the best unit's neighbours instead left
@@ -273,7 +275,40 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
             chosen.extend(u for u in _list_after(results[lead.result], lead, document_text)
                           if (u.result, u.start) not in taken_at)
     order = {id(u): i for i, u in enumerate(units)}
-    return sorted(chosen, key=lambda u: (u.result, order.get(id(u), 10**6), u.start))
+    # A section carried on in a neighbouring passage reads in the document's order.
+    joined = {u.result for u in own}
+    group = {i: (best.result if i in joined else i) for i in range(len(results))}
+    return sorted(chosen, key=lambda u: (group[u.result], u.start if u.result in joined else 0,
+                                         u.result, order.get(id(u), 10**6), u.start))
+
+
+def _with_continuation(results: list[SearchResult], units: list[Unit], candidates: list[Unit],
+                       best: Unit, own: list[Unit]) -> list[Unit]:
+    """``own`` plus the rest of its section where another retrieved passage carries it on.
+
+    Chunking may cut a section in two, and both halves may be retrieved: when the best
+    unit's section runs to the end of its passage and the next passage of the document
+    was also found (or runs back to its start, and the passage before was found), the
+    section's sentences in that passage answer as well as its own.
+    """
+    home = results[best.result]
+    mine = [u for u in units if u.result == best.result]
+    runs_on = mine[-1].segment == best.segment
+    runs_back = mine[0].segment == best.segment and not best.segment_heading
+    extra: list[Unit] = []
+    for j, other in enumerate(results):
+        if j == best.result or other.document.doc_id != home.document.doc_id:
+            continue
+        theirs = [u for u in units if u.result == j]
+        if not theirs:
+            continue
+        if runs_on and 0 <= other.start - home.end <= 3 and not theirs[0].segment_heading:
+            first = theirs[0].segment
+            extra += [u for u in candidates if u.result == j and u.segment == first]
+        elif runs_back and 0 <= home.start - other.end <= 3:
+            last = theirs[-1].segment
+            extra += [u for u in candidates if u.result == j and u.segment == last]
+    return own + [u for u in extra if u.score >= CONTINUATION_FLOOR * best.score]
 
 
 def _list_run(result: SearchResult, lead: Unit, document_text) -> list[Unit]:
