@@ -34,6 +34,7 @@ INJECTION_REFUSAL = ("That reads as an instruction to change how I work rather t
                      "framework documents, with citations.")
 NOT_IN_DOCUMENTS = "NOT IN DOCUMENTS"
 MAX_PROMPT_PASSAGES = 3
+PROMPT_WORDS = 180  # of passages in an LLM prompt: ~250 tokens, read in ~2.5 s on 2 cores
 # How much better the question's own evidence must answer it than the evidence found at
 # a step page's focus for the answer to leave the step (see ``_focused`` and ``_fit``).
 FOCUS_MARGIN = 0.15
@@ -236,16 +237,34 @@ class Answerer:
 
     def _prompt_sources(self, evidence: Evidence) -> list[tuple[SearchResult, str, int]]:
         """The passages holding the evidence, each trimmed to the stretch from its first
-        chosen sentence to its last: the prompt stays short, and the model reads the
-        evidence in its context (offsets stay those of the document, for verification)."""
-        sources = []
-        for i in list(dict.fromkeys(u.result for u in evidence.chosen))[:MAX_PROMPT_PASSAGES]:
-            units = [u for u in evidence.chosen if u.result == i]
-            result = evidence.results[i]
-            text = self.retriever.catalog.document_text(result.document.doc_id) or ""
-            start, end = min(u.start for u in units), max(u.end for u in units)
-            sources.append((result, text[start:end], start))
-        return sources
+        chosen sentence to its last: the model reads the evidence in its context (offsets
+        stay those of the document, for verification).
+
+        The prompt is what a CPU pays for before the first token (about 100 tokens a
+        second on two cores), so when those stretches run past PROMPT_WORDS they shrink
+        to the chosen sentences alone, each run of neighbours a source of its own, and
+        the runs that answer least go until the rest fit.
+        """
+        passages = list(dict.fromkeys(u.result for u in evidence.chosen))[:MAX_PROMPT_PASSAGES]
+        texts = {i: self.retriever.catalog.document_text(evidence.results[i].document.doc_id) or ""
+                 for i in passages}
+        groups = [(i, [u for u in evidence.chosen if u.result == i]) for i in passages]
+
+        def size(group: tuple[int, list[Unit]]) -> int:
+            i, units = group
+            return len(texts[i][units[0].start:units[-1].end].split())
+
+        if sum(map(size, groups)) > PROMPT_WORDS:
+            groups = [(i, run) for i, units in groups for run in _runs(units)]
+            by_relevance = sorted(range(len(groups)), key=lambda g: -max(u.score for u in groups[g][1]))
+            kept, total = set(), 0
+            for g in by_relevance:
+                if not kept or total + size(groups[g]) <= PROMPT_WORDS:
+                    kept.add(g)
+                    total += size(groups[g])
+            groups = [group for g, group in enumerate(groups) if g in kept]
+        return [(evidence.results[i], texts[i][units[0].start:units[-1].end], units[0].start)
+                for i, units in groups]
 
     def _client(self, backend: str):
         with self._lock:

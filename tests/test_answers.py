@@ -243,3 +243,75 @@ def test_a_quote_in_a_merged_passage_is_labelled_with_its_own_section():
     assert passage.chunk_at(120).section == "Step 3"
     assert passage.chunk_at(299).section == "Step 4"
     assert passage.chunk_at(5000).section == "Step 2"  # outside: the passage's own label
+
+
+def _passage(doc_id: str, start: int, text: str, headings: tuple[str, ...], score: float = 1.0):
+    from assistant.catalog import ChunkRecord, DocumentRecord
+    from assistant.retrieval import SearchResult
+
+    chunk = ChunkRecord(f"{doc_id}-{start}", doc_id, start, text, start, start + len(text),
+                        headings[0] if headings else "", headings, " ".join(headings[:1]))
+    document = DocumentRecord(doc_id, doc_id.title(), "", "", "local", f"{doc_id}.md", f"{doc_id}.md", "h")
+    return SearchResult((chunk,), chunk, document, score, text)
+
+
+def test_a_heading_inside_a_passage_speaks_for_the_sentences_under_it(answerer):
+    from assistant.evidence import embed_with, select
+    from assistant.query import prepare
+
+    text = ("Pooled Budgets Guide\nStaff rotas\nPartners sign them each year.\n"
+            "Section 75 agreements\nPartners sign them each year.")
+    passage = _passage("pooled", 0, text, ("Pooled Budgets Guide", "Staff rotas", "Section 75 agreements"))
+    query = prepare("When are Section 75 agreements signed?", answerer.settings.corpus_dir, [])
+    evidence = select(query, [passage], answerer.retriever.lexical(), embed_with(answerer.retriever.encoder()))
+    under_rotas, under_section_75 = [u for u in evidence.units if u.text == "Partners sign them each year."]
+    assert under_section_75.lexical > under_rotas.lexical
+    assert evidence.chosen[0] is under_section_75
+
+
+def test_a_section_cut_in_two_by_chunking_is_read_as_one():
+    from assistant.evidence import CONTINUATION_FLOOR, Unit, _with_continuation
+
+    first = _passage("guide", 0, "Part 1. Needs\nData come from the JSNA.", ("Part 1. Needs",))
+    second = _passage("guide", first.end + 2, "Data are broken down by ethnicity and gender. Other remarks.", ())
+    elsewhere = _passage("other", first.end + 2, "Unrelated text in another document.", ())
+    results = [first, second, elsewhere]
+    heading = Unit(0, "Part 1. Needs", 0, 13, heading=True, segment=2, segment_heading="Part 1. Needs")
+    best = Unit(0, "Data come from the JSNA.", 14, 38, score=1.0, segment=2, segment_heading="Part 1. Needs")
+    strong = Unit(1, "Data are broken down by ethnicity and gender.", second.start, second.start + 46,
+                  score=CONTINUATION_FLOOR + 0.1, segment=3)
+    weak = Unit(1, "Other remarks.", second.start + 47, second.start + 61, score=0.2, segment=3)
+    foreign = Unit(2, "Unrelated text in another document.", elsewhere.start, elsewhere.end, score=0.95, segment=4)
+    units = [heading, best, strong, weak, foreign]
+    joined = _with_continuation(results, units, [best, strong, weak, foreign], best, [best])
+    assert joined == [best, strong]  # the rest of the section, if it answers well; never another document
+
+    # A heading at the top of the next passage opens another section: nothing joins.
+    opened = Unit(1, "Part 2. Plan", second.start, second.start + 12, heading=True, segment=3,
+                  segment_heading="Part 2. Plan")
+    strong.segment_heading = "Part 2. Plan"
+    assert _with_continuation(results, [heading, best, opened, strong], [best, strong], best, [best]) == [best]
+
+
+def test_a_long_prompt_shrinks_to_the_chosen_sentences(answerer, monkeypatch):
+    from assistant import answering
+    from assistant.evidence import Evidence, Unit
+
+    text = answerer.retriever.catalog.document_text("short-breaks-guide")
+    passage = _passage("short-breaks-guide", 0, text, ())
+
+    def unit(sentence: str, score: float) -> Unit:
+        start = text.index(sentence)
+        return Unit(0, sentence, start, start + len(sentence), score=score)
+
+    best = unit("Some services may move from in-house provision to external providers.", 1.0)
+    later = unit("Providers that miss a duty twice are reviewed by the commissioning panel.", 0.5)
+    evidence = Evidence([passage], chosen=[best, later])
+    (_, whole, _), = answerer._prompt_sources(evidence)  # first to last chosen sentence
+    assert whole.startswith(best.text) and whole.endswith(later.text)
+    monkeypatch.setattr(answering, "PROMPT_WORDS", 30)
+    shrunk = answerer._prompt_sources(evidence)
+    assert [t for _, t, _ in shrunk] == [best.text, later.text]  # the sentences alone, each a source
+    assert [s for _, _, s in shrunk] == [best.start, later.start]  # with their document offsets
+    monkeypatch.setattr(answering, "PROMPT_WORDS", 15)
+    assert [t for _, t, _ in answerer._prompt_sources(evidence)] == [best.text]  # the best stays
