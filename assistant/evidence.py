@@ -118,7 +118,7 @@ def _numbered_heading(line: str) -> bool:
 def _opens_label(heading: str, labels: list[str]) -> bool:
     """True if a heading inside a passage opens the section the question names."""
     h = heading.lower().strip()
-    if any(h.startswith(label + sep) for label in labels for sep in (".", " ", ":")):
+    if any(h == label or h.startswith(label + sep) for label in labels for sep in (".", " ", ":")):
         return True
     # "6. Decide how to commission" is Step 6 in a numbered list of steps.
     numbers = {label.split()[-1] for label in labels if label.split()[0] in ("step", "part", "stage")}
@@ -164,9 +164,12 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     # Inside the section the question names, the name itself ("step 2") is answered.
     label_terms = set(lexical.terms(" ".join(labels)))
     heading_terms = lru_cache(maxsize=None)(lambda heading: set(lexical.terms(heading)))
+    # Where a heading inside a passage opens the named section ("Phase 1" after paragraph
+    # 22), that section is the one named, not the text before it.
+    opened_inside = {u.result for u in units if u.segment_heading and _opens_label(u.segment_heading, labels)}
     for unit, sim in zip(candidates, sims):
         named = _opens_label(unit.segment_heading, labels) if unit.segment_heading \
-            else labelled[unit.result]
+            else labelled[unit.result] and unit.result not in opened_inside
         unit.named = bool(labels) and named
         present = set(lexical.terms(unit.text)) | (label_terms if unit.named else set())
         # The passage's headings speak for its sentences too, at half weight, and so does

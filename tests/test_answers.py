@@ -315,3 +315,19 @@ def test_a_long_prompt_shrinks_to_the_chosen_sentences(answerer, monkeypatch):
     assert [s for _, _, s in shrunk] == [best.start, later.start]  # with their document offsets
     monkeypatch.setattr(answering, "PROMPT_WORDS", 15)
     assert [t for _, t, _ in answerer._prompt_sources(evidence)] == [best.text]  # the best stays
+
+
+def test_a_named_section_opening_inside_a_passage_is_the_one_answered(answerer):
+    from assistant.evidence import embed_with, select
+    from assistant.query import prepare
+
+    text = ("Timetable\n22. Proposals for the pooled fund are in Annex 3. These address three stages:\n"
+            "Phase 1\nThe pooled fund board meets quarterly.\n"
+            "Phase 2\nOverspends on the pooled fund are shared in proportion to contributions.")
+    passage = _passage("plan", 0, text, ("Phase 1", "Timetable", "Phase 2"))
+    query = prepare("What happens to the pooled fund in phase 1?", answerer.settings.corpus_dir, [])
+    evidence = select(query, [passage], answerer.retriever.lexical(), embed_with(answerer.retriever.encoder()))
+    # The passage carries the label, but only the part under the "Phase 1" heading is phase 1.
+    assert {u.text for u in evidence.units if u.named} == {"The pooled fund board meets quarterly."}
+    assert evidence.chosen[0].text == "The pooled fund board meets quarterly."
+    assert all("Overspends" not in u.text for u in evidence.chosen)
