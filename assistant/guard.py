@@ -28,7 +28,8 @@ _INJECTION = [
     r"\b(earlier|previous|all)\b[^.?!]{0,30}\bguidance\b[^.?!]{0,30}\b(void|withdrawn|scrapped|cancelled)\b",
 ]
 # What a "how much / how many" question needs the evidence to hold.
-_MONEY_ASKED = re.compile(r"\b(how much|total|overall|what was the|what is the)\b[^?]{0,40}\b(fund\w*|money|"
+_MONEY_ASKED = re.compile(r"\b(how much|total|overall|annual|yearly|what was the|what is the)\b"
+                          r"[^?]{0,40}\b(fund\w*|money|"
                           r"budget\w*|spen[dt]\w*|cost\w*|value|income|grant\w*|invest\w*)\b|\bsalary\b|"
                           r"\bpay (band|grade|scale)\b", re.I)
 _MONEY = re.compile(r"£\s?\d|\b\d[\d,.]*\s?(k|m|million|bn|billion|pounds)\b|\bpay band\b|\bgrade\b", re.I)

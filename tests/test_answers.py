@@ -98,8 +98,12 @@ def test_off_topic_question_is_refused_with_nearest_passages(answerer):
     assert not answer.citations
 
 
-def test_question_without_the_figure_it_asks_for_is_refused(answerer):
-    answer = answerer.ask("How much funding does the pooled fund board hold?")
+@pytest.mark.parametrize("question", [
+    "How much funding does the pooled fund board hold?",
+    "What annual budget does the pooled fund board set?",
+])
+def test_question_without_the_figure_it_asks_for_is_refused(answerer, question):
+    answer = answerer.ask(question)
     assert answer.refused and answer.related
 
 
