@@ -101,10 +101,17 @@ def test_off_topic_question_is_refused_with_nearest_passages(answerer):
 @pytest.mark.parametrize("question", [
     "How much funding does the pooled fund board hold?",
     "What annual budget does the pooled fund board set?",
+    "What is the deadline for signing Section 75 agreements?",
+    "In which year did referrals from health visitors start to double?",
 ])
 def test_question_without_the_figure_it_asks_for_is_refused(answerer, question):
     answer = answerer.ask(question)
     assert answer.refused and answer.related
+
+
+def test_a_date_question_is_answered_by_a_named_time_of_year(answerer):
+    answer = answerer.ask("By what date does each partner's finance lead reconcile contributions?")
+    assert not answer.refused and "year end" in answer.text
 
 
 @pytest.mark.parametrize("question", [
