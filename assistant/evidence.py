@@ -49,6 +49,9 @@ class Unit:
     heading: bool = False
     segment: int = 0  # units between two headings of a passage share a segment
     segment_heading: str = ""  # the heading that opens the segment ("" : the passage's own)
+    # The numbered heading above an unnumbered one ("4.3 Phase 3: ..." above "World class
+    # commissioning competencies"): the section the segment belongs to.
+    parent_heading: str = ""
     named: bool = False  # in the section the question names ("step 2")
 
 
@@ -76,19 +79,23 @@ def units_of(results: list[SearchResult]) -> list[Unit]:
             {h.strip() for h in result.heading_path}
         offset = result.start
         segment += 1
-        opened_by = ""
+        opened_by = parent = ""
         for line_match in re.finditer(r"[^\n]+", result.text):
             line = line_match.group()
             base = offset + line_match.start()
             if line.strip() in headings or _numbered_heading(line):
                 segment += 1
+                if _STRUCTURAL.match(opened_by):
+                    parent = opened_by
                 opened_by = line.strip()
+                if _STRUCTURAL.match(opened_by):
+                    parent = ""
             if line.strip() in headings:
                 # A heading that is a whole sentence ("Part 2. Look within the overall
                 # picture at ...") says as much as any paragraph: it can be evidence.
                 long = len(opened_by.split()) >= LONG_HEADING_WORDS
                 units.append(Unit(i, opened_by, base, base + len(line), heading=not long,
-                                  segment=segment, segment_heading=opened_by))
+                                  segment=segment, segment_heading=opened_by, parent_heading=parent))
                 continue
             pending = None  # a lone paragraph number ("1.") joins the sentence after it
             for begin, end in _sentence_spans(line):
@@ -104,21 +111,29 @@ def units_of(results: list[SearchResult]) -> list[Unit]:
                 if pending is not None:
                     text, start, pending = line[pending - base:begin + lead + len(text)].strip(), pending, None
                 units.append(Unit(i, text, start, start + len(text), segment=segment,
-                                  segment_heading=opened_by))
+                                  segment_heading=opened_by, parent_heading=parent))
     return units
 
 
+# A heading that numbers or labels its section ("4.3 ...", "Part 2.", "Appendix B").
+_STRUCTURAL = re.compile(r"(?:\d{1,2}(?:\.\d{1,2})*\.?|part|step|stage|phase|standard|appendix|section)\b", re.I)
+
+
 def _numbered_heading(line: str) -> bool:
-    """A short numbered line with no closing stop ("7. Commission – including ...")."""
+    """A short numbered line with no closing stop ("7. Commission – including ...",
+    "4.3 Phase 3: improving performance, monitoring and evaluating")."""
     line = line.strip()
-    return bool(re.match(r"(?:(?:part|step|stage)\s+)?\d{1,2}\.\s+[A-Z]", line, re.I)) \
+    return bool(re.match(r"(?:(?:part|step|stage)\s+)?\d{1,2}(?:\.\d{1,2})*\.?\s+[A-Z]", line, re.I)) \
         and len(line.split()) <= 12 and not re.search(r"[.;:,]$", line)
 
 
 def _opens_label(heading: str, labels: list[str]) -> bool:
     """True if a heading inside a passage opens the section the question names."""
     h = heading.lower().strip()
-    if any(h == label or h.startswith(label + sep) for label in labels for sep in (".", " ", ":")):
+    # "4.3 Phase 3: improving performance" opens phase 3: the section number comes first.
+    unnumbered = re.sub(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+", "", h)
+    if any(t == label or t.startswith(label + sep) for t in (h, unnumbered)
+           for label in labels for sep in (".", " ", ":")):
         return True
     # "6. Decide how to commission" is Step 6 in a numbered list of steps.
     numbers = {label.split()[-1] for label in labels if label.split()[0] in ("step", "part", "stage")}
@@ -156,7 +171,10 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     vectors = embed([query.text] + [u.text for u in candidates])
     contexts = [set(lexical.terms(r.chunk.context)) for r in results]
     labels = [label.lower() for label in query.labels]
-    labelled = [bool(labels) and _has_label(r.chunk, labels) for r in results]
+    # A section named in a document the question names ("phase 3 of the health guide")
+    # is that document's, not another's phase 3.
+    in_scope = [not query.documents or r.document.doc_id in query.documents for r in results]
+    labelled = [bool(labels) and _has_label(r.chunk, labels) and in_scope[i] for i, r in enumerate(results)]
     top_score = max((r.score for r in results), default=1.0) or 1.0
     passage_scores = [max(r.score, 0.0) / top_score for r in results]
     sims = vectors[1:] @ vectors[0]
@@ -168,9 +186,9 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     # 22), that section is the one named, not the text before it.
     opened_inside = {u.result for u in units if u.segment_heading and _opens_label(u.segment_heading, labels)}
     for unit, sim in zip(candidates, sims):
-        named = _opens_label(unit.segment_heading, labels) if unit.segment_heading \
-            else labelled[unit.result] and unit.result not in opened_inside
-        unit.named = bool(labels) and named
+        named = _opens_label(unit.segment_heading, labels) or _opens_label(unit.parent_heading, labels) \
+            if unit.segment_heading else labelled[unit.result] and unit.result not in opened_inside
+        unit.named = bool(labels) and named and in_scope[unit.result]
         present = set(lexical.terms(unit.text)) | (label_terms if unit.named else set())
         # The passage's headings speak for its sentences too, at half weight, and so does
         # the heading inside the passage that opens the unit's part ("Legislation and
@@ -206,8 +224,10 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     top = [u for u in ranked if u.result == min(x.result for x in candidates)]
     # (Letting a sentence with clearly more of the question's words switch at less
     # gained one dev question and lost more on the held-out sets: not kept.)
+    # A sentence in the section the question names wins over one outside it, either way.
     if top and best.result != top[0].result and (top[0].named and not best.named
-                                                 or best.score < SWITCH_MARGIN * top[0].score):
+                                                 or best.score < SWITCH_MARGIN * top[0].score
+                                                 and not (best.named and not top[0].named)):
         best = top[0]
     chosen: list[Unit] = [best]
 
@@ -220,6 +240,8 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     # The rest of the answer comes from the best unit's section of its passage: the next
     # section's sentences answer another question ("7. Commission ..." after step 6).
     own = [u for u in candidates if u.result == best.result and u.segment == best.segment]
+    if best.named:  # the whole named section, with its sub-headed parts
+        own += [u for u in candidates if u.result == best.result and u.named and u not in own]
     own = _with_continuation(results, units, candidates, best, own)
     # A question about a named section ("what does step 6 involve?") gets its opening
     # sentence, which says what the section is; then the section's sentences that answer

@@ -263,7 +263,8 @@ def fuse(pool: Pool, k: int) -> dict[str, float]:
         chunk = pool.chunks[cid]
         if named and chunk.doc_id in named:
             scores[cid] += DOCUMENT_BOOST * first_place
-        if labels and _has_label(chunk, labels):
+        # "Phase 3 of the health guide" names the guide's phase 3, not Haringey's.
+        if labels and _has_label(chunk, labels) and (not named or chunk.doc_id in named):
             scores[cid] += LABEL_BOOST * first_place
     return scores
 

@@ -342,3 +342,19 @@ def test_a_named_section_opening_inside_a_passage_is_the_one_answered(answerer):
     assert {u.text for u in evidence.units if u.named} == {"The pooled fund board meets quarterly."}
     assert evidence.chosen[0].text == "The pooled fund board meets quarterly."
     assert all("Overspends" not in u.text for u in evidence.chosen)
+
+
+def test_a_sub_heading_stays_inside_the_numbered_section_the_question_names(answerer):
+    from assistant.evidence import embed_with, select
+    from assistant.query import prepare
+
+    text = ("4.2 Phase 2: shaping the market\nOverspends on the pooled fund are shared.\n"
+            "4.3 Phase 3: improving performance\nKey activities\nThe pooled fund board meets quarterly.")
+    passage = _passage("guide", 0, text, ("Guide", "Key activities"))
+    query = prepare("What happens to the pooled fund in phase 3?", answerer.settings.corpus_dir, [])
+    evidence = select(query, [passage], answerer.retriever.lexical(), embed_with(answerer.retriever.encoder()))
+    quarterly = next(u for u in evidence.units if u.text == "The pooled fund board meets quarterly.")
+    assert quarterly.parent_heading == "4.3 Phase 3: improving performance" and quarterly.named
+    chosen = [u.text for u in evidence.chosen]
+    assert "The pooled fund board meets quarterly." in chosen
+    assert all("Overspends" not in t for t in chosen)
