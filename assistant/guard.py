@@ -45,6 +45,13 @@ _MONTHS = "january|february|march|april|may|june|july|august|september|october|n
 _DATE_ASKED = re.compile(r"\b(what|which) (date|year|month)\b|\bby when\b|\bdeadline\b", re.I)
 _DATE = re.compile(rf"\b(19|20)\d\d\b|\b(?-i:{_MONTHS.title()})\b|\b(spring|summer|autumn|winter)\b|"
                    r"\byear[- ]end\b|\bend of (the |each )?(year|month|quarter|term)\b", re.I)
+# A question asking which person holds a post needs a person, or a post's title, in the
+# evidence: "which councillor chairs ...", "... filled, and by whom?".
+_PERSON_ASKED = re.compile(r"\bwhich\s+(councillor|person|officer|individual|member of staff|manager|director)\b|"
+                           r"\bby whom\b|\bwho\s+(was|has been|is)\s+(appointed|recruited|employed)\b", re.I)
+_PERSON = re.compile(r"(?-i:\b(Director|Chair(man|person)?|Chief Executive|Manager|Officer|Lead Member|"
+                     r"Councillor|Cllr|Head of|Portfolio Holder)\b)|\*\*[A-Z][a-z]+ [A-Z]|"
+                     r"(?-i:\b[A-Z][a-z]+ [A-Z][a-z’'-]+\s+[–-]\s+[A-Z]{2,})")
 # Below this weighted share of the question's words in the passages chosen, they are
 # about something else (an off-topic question finds passages, just not relevant ones).
 MIN_COVERAGE = 0.15
@@ -144,11 +151,14 @@ def _acronyms_absent(question: str, named: list[str], document_text, aliases: se
 
 
 def _has_figure(question: str, text: str) -> bool:
-    """False when the question asks for an amount, period or count the text does not give."""
+    """False when the question asks for an amount, date, person, period or count the text
+    does not give."""
     if _MONEY_ASKED.search(question):
         return bool(_MONEY.search(text))
     if _DATE_ASKED.search(question):
         return bool(_DATE.search(text))
+    if _PERSON_ASKED.search(question):
+        return bool(_PERSON.search(text))
     if _TIME_ASKED.search(question):
         return bool(_TIME.search(text))
     many = _HOW_MANY.search(question)

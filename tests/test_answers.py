@@ -358,3 +358,21 @@ def test_a_sub_heading_stays_inside_the_numbered_section_the_question_names(answ
     chosen = [u.text for u in evidence.chosen]
     assert "The pooled fund board meets quarterly." in chosen
     assert all("Overspends" not in t for t in chosen)
+
+
+def test_a_question_asking_for_a_person_needs_one_in_the_evidence():
+    from assistant.evidence import Evidence, Unit
+
+    def verdict(question: str, sentence: str):
+        evidence = Evidence(results=[], chosen=[Unit(0, sentence, 0, len(sentence))], coverage=0.9,
+                            similarity=0.7, strict_coverage=0.9)
+        return guard.judge(question, evidence, {}, lambda d: "", [], set(), [], {})
+
+    asked = "Which councillor chairs the pooled fund board?"
+    assert not verdict(asked, "The pooled fund board meets quarterly.").answer
+    assert verdict(asked, "The pooled fund board is chaired by the Lead Member for children.").answer
+    filled = "Was the strategic commissioner post filled, and by whom?"
+    assert not verdict(filled, "A jointly funded strategic commissioner post is proposed.").answer
+    assert verdict(filled, "Present: Carolyn Bird – NYCC CYPS (Chair)").answer
+    # A question about who does something is not asking for a named person.
+    assert verdict("Who agrees the terms of reference?", "The Board agrees the terms of reference.").answer
