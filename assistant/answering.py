@@ -34,7 +34,7 @@ INJECTION_REFUSAL = ("That reads as an instruction to change how I work rather t
                      "framework documents, with citations.")
 NOT_IN_DOCUMENTS = "NOT IN DOCUMENTS"
 MAX_PROMPT_PASSAGES = 3
-PROMPT_WORDS = 180  # of passages in an LLM prompt: ~250 tokens, read in ~2.5 s on 2 cores
+PROMPT_WORDS = 150  # of passages in an LLM prompt: ~200 tokens, read in ~2 s on 2 cores
 # How much better the question's own evidence must answer it than the evidence found at
 # a step page's focus for the answer to leave the step (see ``_focused`` and ``_fit``).
 FOCUS_MARGIN = 0.15

@@ -217,23 +217,10 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
 
 def _choose(query: Query, results: list[SearchResult], units: list[Unit],
             candidates: list[Unit], document_text=None) -> list[Unit]:
+    """The answer's units: the best one, the best of its section, any lists they introduce."""
     ranked = sorted(candidates, key=lambda u: -u.score)
-    best = ranked[0]
-    # Retrieval ranked whole passages with more signals than a sentence has: the top
-    # passage supplies the answer unless another passage's sentence is far better.
-    top = [u for u in ranked if u.result == min(x.result for x in candidates)]
-    # (Letting a sentence with clearly more of the question's words switch at less
-    # gained one dev question and lost more on the held-out sets: not kept.)
-    # A sentence in the section the question names wins over one outside it, either way.
-    if top and best.result != top[0].result and (top[0].named and not best.named
-                                                 or best.score < SWITCH_MARGIN * top[0].score
-                                                 and not (best.named and not top[0].named)):
-        best = top[0]
+    best = _best(ranked, candidates)
     chosen: list[Unit] = [best]
-
-    def words() -> int:
-        return sum(len(u.text.split()) for u in chosen)
-
     # The answer comes from one passage, the best unit's, unless the question names
     # several documents: citations stay few and right. (Adding other passages' near-best
     # sentences measured worse on citation precision and no better on coverage.)
@@ -250,10 +237,10 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     # on the held-out set against 0.72, with citation precision 0.79 against 0.80.)
     order = ([0] if best.named else []) + sorted(range(len(own)), key=lambda j: -own[j].score)
     for j in order:
-        if 0 <= j < len(own) and own[j] not in chosen and words() + len(own[j].text.split()) <= CONTEXT_WORDS:
+        if 0 <= j < len(own) and own[j] not in chosen and _words(chosen) + _words([own[j]]) <= CONTEXT_WORDS:
             chosen.append(own[j])
     for unit in own:
-        if len(chosen) >= MAX_UNITS or words() >= MAX_WORDS:
+        if len(chosen) >= MAX_UNITS or _words(chosen) >= MAX_WORDS:
             break
         if unit not in chosen and unit.score >= SAME_PASSAGE_FLOOR * best.score:
             chosen.append(unit)
@@ -263,48 +250,75 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
             top = next((u for u in ranked if results[u.result].document.doc_id == doc_id), None)
             if top is not None and top not in chosen:
                 chosen.append(top)
-    # A chosen sentence that introduces a list ("... as follows:") brings the list.
     for unit in list(chosen):
-        index = units.index(unit)
-        lead = unit
-        after = units[index + 1] if index + 1 < len(units) else None
-        if not unit.text.rstrip().endswith(":") and after is not None and after.result == unit.result \
-                and after.text.rstrip().endswith(":") and len(after.text.split()) <= 12:
-            lead = after
-            if after not in chosen:
-                chosen.append(after)
-        if not lead.text.rstrip().endswith(":"):
-            continue
-        run = _list_run(results[lead.result], lead, document_text) if document_text else []
-        if run:
-            # The whole list as the document sets it out, even where it runs on past
-            # the passage (the retrieved chunk may hold only its first items).
-            taken_at = {(u.result, u.start): u for u in units}
-            for item in run:
-                if words() >= MAX_LIST_WORDS:
-                    break
-                item = taken_at.get((item.result, item.start), item)
-                if item not in chosen:
-                    chosen.append(item)
-            continue
-        followers = [u for u in units[units.index(lead) + 1:] if u.result == lead.result]
-        taken = 0
-        for follower in followers:
-            if follower.heading or taken >= LIST_ITEMS or words() >= MAX_LIST_WORDS:
-                break
-            if follower not in chosen:
-                chosen.append(follower)
-            taken += 1
-        if not followers and document_text is not None:
-            taken_at = {(u.result, u.start) for u in chosen}
-            chosen.extend(u for u in _list_after(results[lead.result], lead, document_text)
-                          if (u.result, u.start) not in taken_at)
+        _bring_list(unit, chosen, units, results, document_text)
     order = {id(u): i for i, u in enumerate(units)}
     # A section carried on in a neighbouring passage reads in the document's order.
     joined = {u.result for u in own}
     group = {i: (best.result if i in joined else i) for i in range(len(results))}
     return sorted(chosen, key=lambda u: (group[u.result], u.start if u.result in joined else 0,
                                          u.result, order.get(id(u), 10**6), u.start))
+
+
+def _words(units: list[Unit]) -> int:
+    return sum(len(u.text.split()) for u in units)
+
+
+def _best(ranked: list[Unit], candidates: list[Unit]) -> Unit:
+    """The unit the answer is built around.
+
+    Retrieval ranked whole passages with more signals than a sentence has: the top
+    passage supplies the answer unless another passage's sentence is far better, or is in
+    the section the question names while the top passage's is not (and the other way
+    round). (Letting a sentence with clearly more of the question's words switch at less
+    gained one dev question and lost more on the held-out sets: not kept.)
+    """
+    best = ranked[0]
+    top = [u for u in ranked if u.result == min(x.result for x in candidates)]
+    if not top or best.result == top[0].result:
+        return best
+    if best.named != top[0].named:
+        return best if best.named else top[0]
+    return best if best.score >= SWITCH_MARGIN * top[0].score else top[0]
+
+
+def _bring_list(unit: Unit, chosen: list[Unit], units: list[Unit], results: list[SearchResult],
+                document_text) -> None:
+    """A chosen unit that introduces a list ("... as follows:") brings the list into ``chosen``."""
+    index = units.index(unit)
+    lead = unit
+    after = units[index + 1] if index + 1 < len(units) else None
+    if not unit.text.rstrip().endswith(":") and after is not None and after.result == unit.result \
+            and after.text.rstrip().endswith(":") and len(after.text.split()) <= 12:
+        lead = after
+        if after not in chosen:
+            chosen.append(after)
+    if not lead.text.rstrip().endswith(":"):
+        return
+    run = _list_run(results[lead.result], lead, document_text) if document_text else []
+    if run:
+        # The whole list as the document sets it out, even where it runs on past
+        # the passage (the retrieved chunk may hold only its first items).
+        taken_at = {(u.result, u.start): u for u in units}
+        for item in run:
+            if _words(chosen) >= MAX_LIST_WORDS:
+                break
+            item = taken_at.get((item.result, item.start), item)
+            if item not in chosen:
+                chosen.append(item)
+        return
+    followers = [u for u in units[units.index(lead) + 1:] if u.result == lead.result]
+    taken = 0
+    for follower in followers:
+        if follower.heading or taken >= LIST_ITEMS or _words(chosen) >= MAX_LIST_WORDS:
+            break
+        if follower not in chosen:
+            chosen.append(follower)
+        taken += 1
+    if not followers and document_text is not None:
+        taken_at = {(u.result, u.start) for u in chosen}
+        chosen.extend(u for u in _list_after(results[lead.result], lead, document_text)
+                      if (u.result, u.start) not in taken_at)
 
 
 def _with_continuation(results: list[SearchResult], units: list[Unit], candidates: list[Unit],
