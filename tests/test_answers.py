@@ -318,6 +318,7 @@ def test_a_long_prompt_shrinks_to_the_chosen_sentences(answerer, monkeypatch):
     best = unit("Some services may move from in-house provision to external providers.", 1.0)
     later = unit("Providers that miss a duty twice are reviewed by the commissioning panel.", 0.5)
     evidence = Evidence([passage], chosen=[best, later])
+    monkeypatch.setattr(answering, "PROMPT_WORDS", 1000)
     (_, whole, _), = answerer._prompt_sources(evidence)  # first to last chosen sentence
     assert whole.startswith(best.text) and whole.endswith(later.text)
     monkeypatch.setattr(answering, "PROMPT_WORDS", 30)
