@@ -61,6 +61,21 @@ def make_settings(tmp_path):
 
 
 @pytest.fixture
+def close_databases():
+    """Close every cached database engine after the test (SQLite files, PostgreSQL pools)."""
+    from assistant.database import dispose_databases
+
+    yield
+    dispose_databases()
+
+
+@pytest.fixture
+def db(make_settings, close_databases) -> Settings:
+    """Settings for a fresh SQLite database in this test's data folder."""
+    return make_settings()
+
+
+@pytest.fixture
 def settings(make_settings, tmp_path) -> Settings:
     """A small corpus of three short documents (.txt, .md, .html), not yet indexed."""
     write_small_corpus(tmp_path / "corpus")

@@ -15,20 +15,12 @@ from argon2 import PasswordHasher
 
 from assistant import accounts
 from assistant.accounts import AccountError, User
-from assistant.database import dispose_databases, get_database, transaction
+from assistant.database import get_database, transaction
 
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture(autouse=True)
-def _close_databases():
-    yield
-    dispose_databases()
-
-
-@pytest.fixture
-def db(make_settings):
-    return make_settings()
+pytestmark = pytest.mark.usefixtures("close_databases")
 
 
 def stored(settings, name: str) -> tuple[str, str | None]:

@@ -8,21 +8,12 @@ import pytest
 
 from assistant import accounts, history
 from assistant.answer import Answer, AnswerSentence, Citation
-from assistant.database import dispose_databases
 from assistant.history import NotAllowed, NotFound
 
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture(autouse=True)
-def _close_databases():
-    yield
-    dispose_databases()
-
-
-@pytest.fixture
-def db(make_settings):
-    return make_settings()
+pytestmark = pytest.mark.usefixtures("close_databases")
 
 
 @pytest.fixture
