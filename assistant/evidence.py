@@ -21,7 +21,7 @@ from assistant.chunking import _sentence_spans
 from assistant.guard import looks_like_injection
 from assistant.lexical import LexicalIndex
 from assistant.query import Query
-from assistant.retrieval import SearchResult, _has_label
+from assistant.retrieval import SearchResult, heading_opens, names_section
 
 MAX_UNITS = 5
 LONG_HEADING_WORDS = 9
@@ -85,11 +85,12 @@ def units_of(results: list[SearchResult]) -> list[Unit]:
             base = offset + line_match.start()
             if line.strip() in headings or _numbered_heading(line):
                 segment += 1
-                if _STRUCTURAL.match(opened_by):
-                    parent = opened_by
-                opened_by = line.strip()
-                if _STRUCTURAL.match(opened_by):
-                    parent = ""
+                heading = line.strip()
+                if _STRUCTURAL.match(heading):
+                    parent = ""  # a numbered heading is its own section
+                elif _STRUCTURAL.match(opened_by):
+                    parent = opened_by  # an unnumbered one belongs to the numbered one above
+                opened_by = heading
             if line.strip() in headings:
                 # A heading that is a whole sentence ("Part 2. Look within the overall
                 # picture at ...") says as much as any paragraph: it can be evidence.
@@ -129,12 +130,9 @@ def _numbered_heading(line: str) -> bool:
 
 def _opens_label(heading: str, labels: list[str]) -> bool:
     """True if a heading inside a passage opens the section the question names."""
-    h = heading.lower().strip()
-    # "4.3 Phase 3: improving performance" opens phase 3: the section number comes first.
-    unnumbered = re.sub(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+", "", h)
-    if any(t == label or t.startswith(label + sep) for t in (h, unnumbered)
-           for label in labels for sep in (".", " ", ":")):
+    if heading_opens(heading, labels):
         return True
+    h = heading.lower().strip()
     # "6. Decide how to commission" is Step 6 in a numbered list of steps.
     numbers = {label.split()[-1] for label in labels if label.split()[0] in ("step", "part", "stage")}
     return any(re.match(rf"{re.escape(n)}[.)]\s", h) for n in numbers)
@@ -174,7 +172,7 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     # A section named in a document the question names ("phase 3 of the health guide")
     # is that document's, not another's phase 3.
     in_scope = [not query.documents or r.document.doc_id in query.documents for r in results]
-    labelled = [bool(labels) and _has_label(r.chunk, labels) and in_scope[i] for i, r in enumerate(results)]
+    labelled = [names_section(r.chunk, labels, query.documents) for r in results]
     top_score = max((r.score for r in results), default=1.0) or 1.0
     passage_scores = [max(r.score, 0.0) / top_score for r in results]
     sims = vectors[1:] @ vectors[0]
@@ -182,11 +180,12 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     # Inside the section the question names, the name itself ("step 2") is answered.
     label_terms = set(lexical.terms(" ".join(labels)))
     heading_terms = lru_cache(maxsize=None)(lambda heading: set(lexical.terms(heading)))
+    opens = lru_cache(maxsize=None)(lambda heading: bool(heading) and _opens_label(heading, labels))
     # Where a heading inside a passage opens the named section ("Phase 1" after paragraph
     # 22), that section is the one named, not the text before it.
-    opened_inside = {u.result for u in units if u.segment_heading and _opens_label(u.segment_heading, labels)}
+    opened_inside = {u.result for u in units if opens(u.segment_heading)}
     for unit, sim in zip(candidates, sims):
-        named = _opens_label(unit.segment_heading, labels) or _opens_label(unit.parent_heading, labels) \
+        named = opens(unit.segment_heading) or opens(unit.parent_heading) \
             if unit.segment_heading else labelled[unit.result] and unit.result not in opened_inside
         unit.named = bool(labels) and named and in_scope[unit.result]
         present = set(lexical.terms(unit.text)) | (label_terms if unit.named else set())

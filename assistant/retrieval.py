@@ -204,11 +204,9 @@ class Retriever:
         if retriever == "hybrid" and query.labels:
             # Passages in a section the question names ("step 2" ~ "Part 2") join the
             # candidates even when neither retriever found them.
-            named = set(query.documents) or None
             labels = [label.lower() for label in query.labels]
             for chunk in self.lexical().chunks:
-                if (scope is None or chunk.doc_id in scope) and (named is None or chunk.doc_id in named) \
-                        and _has_label(chunk, labels):
+                if (scope is None or chunk.doc_id in scope) and names_section(chunk, labels, query.documents):
                     pool.chunks.setdefault(chunk.chunk_id, chunk)
         return pool
 
@@ -263,8 +261,7 @@ def fuse(pool: Pool, k: int) -> dict[str, float]:
         chunk = pool.chunks[cid]
         if named and chunk.doc_id in named:
             scores[cid] += DOCUMENT_BOOST * first_place
-        # "Phase 3 of the health guide" names the guide's phase 3, not Haringey's.
-        if labels and _has_label(chunk, labels) and (not named or chunk.doc_id in named):
+        if names_section(chunk, labels, named):
             scores[cid] += LABEL_BOOST * first_place
     return scores
 
@@ -294,16 +291,31 @@ def _passages(order: list[str], chunks: dict[str, ChunkRecord], top_k: int,
     return groups
 
 
+def names_section(chunk: ChunkRecord, labels: list[str], documents=()) -> bool:
+    """True if the chunk is in a section ``labels`` name ("part 6"), in one of
+    ``documents`` when the question names any: "phase 3 of the health guide" is the
+    guide's phase 3, not Haringey's."""
+    return bool(labels) and (not documents or chunk.doc_id in documents) and _has_label(chunk, labels)
+
+
 def _has_label(chunk: ChunkRecord, labels: list[str]) -> bool:
     """True if the chunk's section or heading path names one of ``labels`` ("part 6")."""
     own = chunk.section.lower()
     if own in labels:
         return True
-    heads = [h.lower() for h in chunk.heading_path[-2:]]
-    # "4.3 Phase 3: improving performance" names Phase 3 after its own number.
-    heads += [_NUMBER_PREFIX.sub("", h) for h in heads]
-    return any(h.startswith(label + ".") or h.startswith(label + " ") or h.startswith(label + ":")
-               for h in heads for label in labels)
+    return any(heading_opens(h, labels, exact=False) for h in chunk.heading_path[-2:])
+
+
+def heading_opens(heading: str, labels: list[str], exact: bool = True) -> bool:
+    """True if ``heading`` ("Part 6. Plan ...", "4.3 Phase 3: improving ...") begins with
+    one of ``labels``, after its own number if it has one; ``exact`` also accepts a
+    heading that is the label and nothing more ("Phase 1")."""
+    h = heading.lower().strip()
+    for text in (h, _NUMBER_PREFIX.sub("", h)):
+        if any((exact and text == label) or text.startswith(label + sep)
+               for label in labels for sep in (".", " ", ":")):
+            return True
+    return False
 
 
 _NUMBER_PREFIX = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s*(?:\|\s*)?")

@@ -225,14 +225,18 @@ def test_a_focus_steers_retrieval_but_does_not_make_a_question_answerable(answer
     assert answerer.ask("What is the capital of France?", focus="Step 4: Monitor the contracts").refused
 
 
-def test_the_judge_weighs_meaning_as_well_as_words():
+def _judge(question: str, sentence: str, coverage: float, similarity: float, strict: float):
+    """The guard's verdict on ``question`` when ``sentence`` is the evidence chosen."""
     from assistant.evidence import Evidence, Unit
 
+    evidence = Evidence(results=[], chosen=[Unit(0, sentence, 0, len(sentence))], coverage=coverage,
+                        similarity=similarity, strict_coverage=strict)
+    return guard.judge(question, evidence, {}, lambda d: "", [], set(), [], {})
+
+
+def test_the_judge_weighs_meaning_as_well_as_words():
     def verdict(coverage, similarity, strict=0.0):
-        evidence = Evidence(results=[], chosen=[Unit(0, "A sentence.", 0, 11)], coverage=coverage,
-                            similarity=similarity, strict_coverage=strict)
-        return guard.judge("What was the paper meant to cover?", evidence, {}, lambda d: "", [],
-                           set(), [], {}).answer
+        return _judge("What was the paper meant to cover?", "A sentence.", coverage, similarity, strict).answer
 
     assert verdict(coverage=0.1, similarity=0.7)       # few shared words, same meaning: answer
     assert not verdict(coverage=0.1, similarity=0.4)   # few shared words, other meaning: refuse
@@ -266,15 +270,20 @@ def _passage(doc_id: str, start: int, text: str, headings: tuple[str, ...], scor
     return SearchResult((chunk,), chunk, document, score, text)
 
 
-def test_a_heading_inside_a_passage_speaks_for_the_sentences_under_it(answerer):
+def _evidence(answerer, question: str, passage):
+    """The evidence ``select`` chooses from ``passage`` alone, with the index's real scorers."""
     from assistant.evidence import embed_with, select
     from assistant.query import prepare
 
+    query = prepare(question, answerer.settings.corpus_dir, [])
+    return select(query, [passage], answerer.retriever.lexical(), embed_with(answerer.retriever.encoder()))
+
+
+def test_a_heading_inside_a_passage_speaks_for_the_sentences_under_it(answerer):
     text = ("Pooled Budgets Guide\nStaff rotas\nPartners sign them each year.\n"
             "Section 75 agreements\nPartners sign them each year.")
     passage = _passage("pooled", 0, text, ("Pooled Budgets Guide", "Staff rotas", "Section 75 agreements"))
-    query = prepare("When are Section 75 agreements signed?", answerer.settings.corpus_dir, [])
-    evidence = select(query, [passage], answerer.retriever.lexical(), embed_with(answerer.retriever.encoder()))
+    evidence = _evidence(answerer, "When are Section 75 agreements signed?", passage)
     under_rotas, under_section_75 = [u for u in evidence.units if u.text == "Partners sign them each year."]
     assert under_section_75.lexical > under_rotas.lexical
     assert evidence.chosen[0] is under_section_75
@@ -330,15 +339,11 @@ def test_a_long_prompt_shrinks_to_the_chosen_sentences(answerer, monkeypatch):
 
 
 def test_a_named_section_opening_inside_a_passage_is_the_one_answered(answerer):
-    from assistant.evidence import embed_with, select
-    from assistant.query import prepare
-
     text = ("Timetable\n22. Proposals for the pooled fund are in Annex 3. These address three stages:\n"
             "Phase 1\nThe pooled fund board meets quarterly.\n"
             "Phase 2\nOverspends on the pooled fund are shared in proportion to contributions.")
     passage = _passage("plan", 0, text, ("Phase 1", "Timetable", "Phase 2"))
-    query = prepare("What happens to the pooled fund in phase 1?", answerer.settings.corpus_dir, [])
-    evidence = select(query, [passage], answerer.retriever.lexical(), embed_with(answerer.retriever.encoder()))
+    evidence = _evidence(answerer, "What happens to the pooled fund in phase 1?", passage)
     # The passage carries the label, but only the part under the "Phase 1" heading is phase 1.
     assert {u.text for u in evidence.units if u.named} == {"The pooled fund board meets quarterly."}
     assert evidence.chosen[0].text == "The pooled fund board meets quarterly."
@@ -346,14 +351,10 @@ def test_a_named_section_opening_inside_a_passage_is_the_one_answered(answerer):
 
 
 def test_a_sub_heading_stays_inside_the_numbered_section_the_question_names(answerer):
-    from assistant.evidence import embed_with, select
-    from assistant.query import prepare
-
     text = ("4.2 Phase 2: shaping the market\nOverspends on the pooled fund are shared.\n"
             "4.3 Phase 3: improving performance\nKey activities\nThe pooled fund board meets quarterly.")
     passage = _passage("guide", 0, text, ("Guide", "Key activities"))
-    query = prepare("What happens to the pooled fund in phase 3?", answerer.settings.corpus_dir, [])
-    evidence = select(query, [passage], answerer.retriever.lexical(), embed_with(answerer.retriever.encoder()))
+    evidence = _evidence(answerer, "What happens to the pooled fund in phase 3?", passage)
     quarterly = next(u for u in evidence.units if u.text == "The pooled fund board meets quarterly.")
     assert quarterly.parent_heading == "4.3 Phase 3: improving performance" and quarterly.named
     chosen = [u.text for u in evidence.chosen]
@@ -362,12 +363,8 @@ def test_a_sub_heading_stays_inside_the_numbered_section_the_question_names(answ
 
 
 def test_a_question_asking_for_a_person_needs_one_in_the_evidence():
-    from assistant.evidence import Evidence, Unit
-
     def verdict(question: str, sentence: str):
-        evidence = Evidence(results=[], chosen=[Unit(0, sentence, 0, len(sentence))], coverage=0.9,
-                            similarity=0.7, strict_coverage=0.9)
-        return guard.judge(question, evidence, {}, lambda d: "", [], set(), [], {})
+        return _judge(question, sentence, coverage=0.9, similarity=0.7, strict=0.9)
 
     asked = "Which councillor chairs the pooled fund board?"
     assert not verdict(asked, "The pooled fund board meets quarterly.").answer
