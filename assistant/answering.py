@@ -32,6 +32,8 @@ REFUSAL = "The framework documents don't cover this: {reason}."
 INJECTION_REFUSAL = ("That reads as an instruction to change how I work rather than a question "
                      "about the documents, so I have not acted on it. I answer only from the "
                      "framework documents, with citations.")
+OTHER_WRITING_REFUSAL = ("I answer questions from the framework documents, with citations; I don't "
+                         "write {writing}. Ask me what the documents say about a topic instead.")
 NOT_IN_DOCUMENTS = "NOT IN DOCUMENTS"
 MAX_PROMPT_PASSAGES = 3
 PROMPT_WORDS = 150  # of passages in an LLM prompt: ~200 tokens, read in ~2 s on 2 cores
@@ -105,6 +107,11 @@ class Answerer:
             answer.refused, answer.refusal = True, INJECTION_REFUSAL
             yield "answer", answer
             return
+        writing = guard.other_writing(question)
+        if writing:
+            answer.refused, answer.refusal = True, OTHER_WRITING_REFUSAL.format(writing=writing)
+            yield "answer", answer
+            return
         query = prepare(searched, self.settings.corpus_dir, self.retriever.entries())
         results = self.retriever.search(searched, doc_ids=doc_ids, kinds=kinds)
         steered = self.retriever.search(f"{searched} ({focus})", doc_ids=doc_ids, kinds=kinds) \
@@ -115,14 +122,10 @@ class Answerer:
         evidence = self._select(query, results)
         if steered is not None:
             results, evidence = self._focused(query, focus, (results, evidence), steered)
-        dates = {r.document.doc_id: r.document.date for r in results}
-        entries = self.retriever.entries()
-        aliases = {a for e in entries for a in e.aliases}
-        verdict = guard.judge(searched, evidence, dates, self.retriever.catalog.document_text,
-                              list(query.documents), aliases,
-                              [d.doc_id for d in self.retriever.catalog.documents()],
-                              acronyms(self.settings.corpus_dir),
-                              self._unknown_names(searched, aliases))
+        library = self._library()
+        unknown_names, unknown_words = self._unknown(searched, library.aliases)
+        verdict = guard.judge(searched, evidence, library, list(query.documents),
+                              unknown_names, unknown_words)
         if not verdict.answer:
             answer.refused = True
             answer.refusal = REFUSAL.format(reason=verdict.reason)
@@ -160,14 +163,31 @@ class Answerer:
         at_focus = self._select(query, steered)
         return own if _fit(own[1]) > _fit(at_focus) + FOCUS_MARGIN else (steered, at_focus)
 
-    def _unknown_names(self, question: str, aliases: set[str]) -> list[str]:
-        """The names in ``question`` that no document contains (a document's own nicknames
-        aside: "Central Beds" names a document, though no document writes "Beds")."""
+    def _library(self) -> guard.Library:
+        """What the guard needs to know of the documents as a whole."""
+        documents = self.retriever.catalog.documents()
+        return guard.Library(document_text=self.retriever.catalog.document_text,
+                             documents=[d.doc_id for d in documents],
+                             dates={d.doc_id: d.date for d in documents},
+                             aliases={a for e in self.retriever.entries() for a in e.aliases},
+                             expansions=acronyms(self.settings.corpus_dir))
+
+    def _unknown(self, question: str, aliases: set[str]) -> tuple[list[str], list[str]]:
+        """The names in ``question`` that no document contains, and its other words that
+        none uses (a document's own nicknames aside: "Central Beds" names a document,
+        though no document writes "Beds")."""
         lexical = self.retriever.lexical()
         nicknames = {a.lower() for a in aliases}
-        return [name for name in guard.names(question)
-                if not any(name.lower() in a or a in name.lower() for a in nicknames)
-                and any(lexical.idf(t) == 0 for t in lexical.terms(name))]
+        def nickname(text: str) -> bool:
+            return any(text.lower() in a or a in text.lower() for a in nicknames)
+        names = [name for name in guard.names(question) if not nickname(name)
+                 and any(lexical.idf(t) == 0 for t in lexical.terms(name))]
+        in_names = {w.lower() for name in names for w in name.split()}
+        words = [w for w in dict.fromkeys(re.findall(r"[A-Za-z][A-Za-z’']{2,}", question))
+                 if w.lower() not in in_names and not nickname(w) and not lexical.knows(w)
+                 # an adverb ("rarely") says how, not what about
+                 and not w.lower().endswith("ly")]
+        return names, words
 
     # --- extractive ----------------------------------------------------------------
     def _compose(self, answer: Answer, evidence: Evidence) -> None:

@@ -6,6 +6,7 @@ milliseconds for hundreds of passages), so it can never disagree with what is li
 
 from __future__ import annotations
 
+import bisect
 import threading
 
 import numpy as np
@@ -48,6 +49,7 @@ class LexicalIndex:
                     self.doc_freq[words[i]] = self.doc_freq.get(words[i], 0) + 1
         # The rarest term's IDF, asked for on every question (refusals): found once here.
         self._max_idf = self.idf(min(self.doc_freq, key=self.doc_freq.get)) if self.doc_freq else 0.0
+        self._vocabulary = sorted(self.doc_freq)
 
     def terms(self, text: str) -> list[str]:
         """Stemmed content words of ``text``, as the index sees them."""
@@ -61,6 +63,16 @@ class LexicalIndex:
             return 0.0
         n = len(self.chunks)
         return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+
+    def knows(self, word: str) -> bool:
+        """True when the passages use ``word``, or a word it abbreviates ("exec" for
+        "executive"). Stop words count as known."""
+        stems = self.terms(word)
+        for stem in stems:
+            at = bisect.bisect_left(self._vocabulary, stem)
+            if at == len(self._vocabulary) or not self._vocabulary[at].startswith(stem):
+                return False
+        return True
 
     def max_idf(self) -> float:
         """The inverse document frequency of the rarest term in the index."""

@@ -225,13 +225,18 @@ def test_a_focus_steers_retrieval_but_does_not_make_a_question_answerable(answer
     assert answerer.ask("What is the capital of France?", focus="Step 4: Monitor the contracts").refused
 
 
-def _judge(question: str, sentence: str, coverage: float, similarity: float, strict: float):
-    """The guard's verdict on ``question`` when ``sentence`` is the evidence chosen."""
+def _judge(question: str, sentence: str, coverage: float = 0.9, similarity: float = 0.7,
+           strict: float = 0.9, library: guard.Library | None = None, headings=("Guide",),
+           unknown_words: tuple[str, ...] = ()):
+    """The guard's verdict on ``question`` when ``sentence``, under ``headings``, is the
+    evidence chosen."""
     from assistant.evidence import Evidence, Unit
 
-    evidence = Evidence(results=[], chosen=[Unit(0, sentence, 0, len(sentence))], coverage=coverage,
+    evidence = Evidence(results=[_passage("guide", 0, sentence, headings)],
+                        chosen=[Unit(0, sentence, 0, len(sentence))], coverage=coverage,
                         similarity=similarity, strict_coverage=strict)
-    return guard.judge(question, evidence, {}, lambda d: "", [], set(), [], {})
+    return guard.judge(question, evidence, library or guard.Library(lambda d: "", [], {}), [],
+                       unknown_words=list(unknown_words))
 
 
 def test_the_judge_weighs_meaning_as_well_as_words():
@@ -360,6 +365,70 @@ def test_a_sub_heading_stays_inside_the_numbered_section_the_question_names(answ
     chosen = [u.text for u in evidence.chosen]
     assert "The pooled fund board meets quarterly." in chosen
     assert all("Overspends" not in t for t in chosen)
+
+
+@pytest.mark.parametrize("question, without, given", [
+    ("What hourly rate does the council pay providers of short breaks?",
+     "Providers are paid monthly in arrears.", "Providers are paid £18.50 an hour."),
+    ("How long are waiting times for an assessment supposed to be?",
+     "Assessments are carried out by the disability team.", "Assessments take place within six weeks."),
+    ("When did the commissioning group first meet?",
+     "The commissioning group meets quarterly.", "The commissioning group first met in March 2009."),
+    ("How did the partnership score itself against the standards?",
+     "The standards provide a check list for success.", "It scored itself 3 against standard 11."),
+    ("Which consultancy drew up the commissioning toolkit?",
+     "The toolkit is a series of questions to ask your partnership.",
+     "The toolkit was drawn up with the Office for Public Management."),
+])
+def test_a_question_needs_the_kind_of_answer_it_asks_for_in_the_evidence(question, without, given):
+    assert not _judge(question, without).answer
+    assert _judge(question, given).answer
+
+
+def test_a_glossary_alone_answers_only_what_a_term_stands_for():
+    entry = "TUPE Transfer of Undertaking (Protection of Employment) regulations."
+    glossary = ("Strategy", "Appendix A – Glossary of Terms")
+    handling = _judge("What are the steps for handling TUPE when staff transfer?", entry, headings=glossary)
+    assert not handling.answer and "glossary" in handling.reason
+    assert _judge("What is TUPE short for?", entry, headings=glossary).answer
+    assert _judge("What are the steps for handling TUPE when staff transfer?", entry,
+                  headings=("Strategy", "Decommissioning")).answer
+
+
+def test_a_law_or_a_year_no_document_mentions_is_not_answered():
+    text = {"guide": "Section 75 of the NHS Act 2006 allows pooled budgets. Referrals doubled in 2009."}
+    library = guard.Library(text.get, ["guide"], {"guide": "June 2010"})
+    def verdict(question: str):
+        return _judge(question, "Section 75 of the NHS Act 2006 allows pooled budgets.", library=library)
+
+    care_act = verdict("What does the Care Act 2014 say about pooled budgets?")
+    assert not care_act.answer and "Care Act 2014" in care_act.reason
+    assert verdict("What does the NHS Act 2006 allow?").answer
+    late = verdict("How did pooled budgets change in 2023?")
+    assert not late.answer and "2023" in late.reason and "2010" in late.reason
+    assert verdict("What happened to referrals in 2009?").answer
+    assert verdict("We are writing our 2027 strategy: what does section 75 allow?").answer
+
+
+@pytest.mark.parametrize("question", ["Write me a poem about commissioning.",
+                                      "Tell me a joke about short breaks"])
+def test_a_request_for_other_writing_is_declined(answerer, question):
+    answer = answerer.ask(question)
+    assert answer.refused and "don't write" in answer.text and not answer.citations
+
+
+def test_a_question_in_words_no_document_uses_is_refused_unless_close_in_meaning(answerer):
+    names, words = answerer._unknown("Does the council in Leeds rarely buy a laptop for short breaks?", set())
+    # "rarely" says how, not what about.
+    assert names == ["Leeds"] and words == ["laptop"]
+    assert answerer._unknown("What does the commiss group do?", set()) == ([], [])  # an abbreviation
+    def verdict(similarity: float, unknown: tuple[str, ...]):
+        return _judge("What is the best laptop for a contract officer?", "Contract officers visit each provider.",
+                      similarity=similarity, unknown_words=unknown)
+
+    refused = verdict(0.40, ("laptop",))
+    assert not refused.answer and "laptop" in refused.reason
+    assert verdict(0.40, ()).answer and verdict(0.55, ("laptop",)).answer
 
 
 def test_a_question_asking_for_a_person_needs_one_in_the_evidence():
