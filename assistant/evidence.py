@@ -33,6 +33,11 @@ SAME_PASSAGE_FLOOR = 0.7  # a unit of the best unit's passage joins at this shar
 CONTINUATION_FLOOR = 0.8  # a unit of the section's continuation joins at this share of the best's score
 LABEL_BONUS = 1.3
 SWITCH_MARGIN = 1.3  # another passage's best sentence must beat the top passage's by this factor
+# A question that says its answer is in a table ("the current-vs-future table") favours
+# table rows by this factor, as a named section does.
+TABLE_BONUS = 1.3
+_TABLE_ASKED = re.compile(r"(?<!round the )(?<!around the )(?<!at the )(?<!to the )\b(table|grid|matrix)\b", re.I)
+_QUOTED = re.compile(r"(?<!\w)['‘\"“]([^'’\"”]{1,60})['’\"”](?!\w)")
 
 
 @dataclass
@@ -53,6 +58,10 @@ class Unit:
     # commissioning competencies"): the section the segment belongs to.
     parent_heading: str = ""
     named: bool = False  # in the section the question names ("step 2")
+    in_table: bool = False  # part of a table row (a line with tab-separated cells)
+    # The row's first cell, or the one above it when the table merged them ("Do" over
+    # stages 6-8 of the 'Assess, Plan, Do, Review' table).
+    row_label: str = ""
 
 
 @dataclass
@@ -79,10 +88,12 @@ def units_of(results: list[SearchResult]) -> list[Unit]:
             {h.strip() for h in result.heading_path}
         offset = result.start
         segment += 1
-        opened_by = parent = ""
+        opened_by = parent = row_label = ""
+        width = 0  # cells of the row that gave the label
         for line_match in re.finditer(r"[^\n]+", result.text):
             line = line_match.group()
             base = offset + line_match.start()
+            row_label, width = _row_label(line, row_label, width)
             if line.strip() in headings or _numbered_heading(line):
                 segment += 1
                 heading = line.strip()
@@ -112,8 +123,21 @@ def units_of(results: list[SearchResult]) -> list[Unit]:
                 if pending is not None:
                     text, start, pending = line[pending - base:begin + lead + len(text)].strip(), pending, None
                 units.append(Unit(i, text, start, start + len(text), segment=segment,
-                                  segment_heading=opened_by, parent_heading=parent))
+                                  segment_heading=opened_by, parent_heading=parent, in_table="\t" in line,
+                                  row_label=row_label))
     return units
+
+
+def _row_label(line: str, label: str, width: int) -> tuple[str, int]:
+    """The label of a table row and the width of the row that gave it, given the label
+    above: a row with an empty first cell, or fewer cells than the labelled row (the
+    conversion dropped a merged cell), stays under the label above."""
+    if "\t" not in line:
+        return "", 0
+    cells = line.split("\t")
+    if label and (not cells[0].strip() or len(cells) < width):
+        return label, width
+    return cells[0].strip(), len(cells)
 
 
 # A heading that numbers or labels its section ("4.3 ...", "Part 2.", "Appendix B").
@@ -184,10 +208,13 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     # Where a heading inside a passage opens the named section ("Phase 1" after paragraph
     # 22), that section is the one named, not the text before it.
     opened_inside = {u.result for u in units if opens(u.segment_heading)}
+    table_asked = _TABLE_ASKED.search(query.original) is not None
+    # A quoted name ("which stages come under 'Do'?") names the table rows it heads.
+    quoted = {q.strip().lower() for q in _QUOTED.findall(query.original)}
     for unit, sim in zip(candidates, sims):
         named = opens(unit.segment_heading) or opens(unit.parent_heading) \
             if unit.segment_heading else labelled[unit.result] and unit.result not in opened_inside
-        unit.named = bool(labels) and named and in_scope[unit.result]
+        unit.named = (bool(labels) and named or unit.row_label.lower() in quoted) and in_scope[unit.result]
         present = set(lexical.terms(unit.text)) | (label_terms if unit.named else set())
         # The passage's headings speak for its sentences too, at half weight, and so does
         # the heading inside the passage that opens the unit's part ("Legislation and
@@ -201,8 +228,10 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
         prior = 0.5 + 0.5 * passage_scores[unit.result]
         if unit.named:
             prior *= LABEL_BONUS  # the section the question names ("step 2" ~ "Part 2")
+        if unit.in_table and table_asked:
+            prior *= TABLE_BONUS
         unit.score = (0.55 * unit.lexical + 0.45 * max(unit.dense, 0.0)) * prior
-    evidence.chosen = _choose(query, results, units, candidates, document_text)
+    evidence.chosen = _choose(query, results, units, candidates, document_text, table_asked)
     chosen_passages = {u.result for u in evidence.chosen}
     held = set(label_terms) if any(u.named for u in evidence.chosen) else set()
     for i in chosen_passages:
@@ -215,10 +244,10 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
 
 
 def _choose(query: Query, results: list[SearchResult], units: list[Unit],
-            candidates: list[Unit], document_text=None) -> list[Unit]:
+            candidates: list[Unit], document_text=None, table_asked: bool = False) -> list[Unit]:
     """The answer's units: the best one, the best of its section, any lists they introduce."""
     ranked = sorted(candidates, key=lambda u: -u.score)
-    best = _best(ranked, candidates)
+    best = _best(ranked, candidates, table_asked)
     chosen: list[Unit] = [best]
     # The answer comes from one passage, the best unit's, unless the question names
     # several documents: citations stay few and right. (Adding other passages' near-best
@@ -228,13 +257,16 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     own = [u for u in candidates if u.result == best.result and u.segment == best.segment]
     if best.named:  # the whole named section, with its sub-headed parts
         own += [u for u in candidates if u.result == best.result and u.named and u not in own]
+        if best.row_label:  # rows a quoted name heads, not the rest of their table
+            own = [u for u in own if u.named]
     own = _with_continuation(results, units, candidates, best, own)
     # A question about a named section ("what does step 6 involve?") gets its opening
     # sentence, which says what the section is; then the section's sentences that answer
     # best join, shown in document order. (Taking the best unit's neighbours instead left
     # out what was asked whenever it stood a few sentences away: 0.68 of the expected terms
     # on the held-out set against 0.72, with citation precision 0.79 against 0.80.)
-    order = ([0] if best.named else []) + sorted(range(len(own)), key=lambda j: -own[j].score)
+    opening = next((j for j, u in enumerate(own) if u.named), 0)
+    order = ([opening] if best.named else []) + sorted(range(len(own)), key=lambda j: -own[j].score)
     for j in order:
         if 0 <= j < len(own) and own[j] not in chosen and _words(chosen) + _words([own[j]]) <= CONTEXT_WORDS:
             chosen.append(own[j])
@@ -263,7 +295,7 @@ def _words(units: list[Unit]) -> int:
     return sum(len(u.text.split()) for u in units)
 
 
-def _best(ranked: list[Unit], candidates: list[Unit]) -> Unit:
+def _best(ranked: list[Unit], candidates: list[Unit], table_asked: bool = False) -> Unit:
     """The unit the answer is built around.
 
     Retrieval ranked whole passages with more signals than a sentence has: the top
@@ -274,6 +306,10 @@ def _best(ranked: list[Unit], candidates: list[Unit]) -> Unit:
     """
     best = ranked[0]
     top = [u for u in ranked if u.result == min(x.result for x in candidates)]
+    if table_asked and not any(u.in_table for u in top):
+        # The question says its answer is in a table, and the top passage has none.
+        rows = [u for u in ranked if u.in_table]
+        return next((u for u in rows if u.named), rows[0] if rows else best)
     if not top or best.result == top[0].result:
         return best
     if best.named != top[0].named:

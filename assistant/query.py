@@ -22,7 +22,7 @@ _NUMBER_WORDS = {w: str(n) for n, w in enumerate(
 _ORDINALS = {w: str(n) for n, w in enumerate(
     "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
     "thirteenth fourteenth".split())}
-_UNITS = r"step|part|stage|standard|phase|competenc(?:y|ies)|section|appendix|annex|para(?:graph)?"
+_UNITS = r"step|part|stage|standard|std|phase|competenc(?:y|ies)|section|appendix|annex|para(?:graph)?"
 # "step 6", "step six", "Appendix C", "section 9.2" ...
 _UNIT = re.compile(rf"\b({_UNITS})\s+(\d{{1,2}}(?:\.\d{{1,2}})?|[A-Z]\b|{'|'.join(_NUMBER_WORDS)})\b", re.I)
 # ... and "the first step", "fifth stage".
@@ -90,6 +90,8 @@ def _labels(text: str) -> list[str]:
         number = number.upper() if number.isalpha() else number
         if word in ("step", "part", "stage"):
             labels.extend(f"{w} {number}" for w in _STEP_WORDS)
+        elif word == "std":  # "(std 8)"
+            labels.append(f"Standard {number}")
         elif word.startswith("competenc"):
             labels.append(f"Competency {number}")
         elif word.startswith("para") or word == "section":

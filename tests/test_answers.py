@@ -275,13 +275,14 @@ def _passage(doc_id: str, start: int, text: str, headings: tuple[str, ...], scor
     return SearchResult((chunk,), chunk, document, score, text)
 
 
-def _evidence(answerer, question: str, passage):
-    """The evidence ``select`` chooses from ``passage`` alone, with the index's real scorers."""
+def _evidence(answerer, question: str, *passages):
+    """The evidence ``select`` chooses from ``passages`` alone (retrieval's order), with
+    the index's real scorers."""
     from assistant.evidence import embed_with, select
     from assistant.query import prepare
 
     query = prepare(question, answerer.settings.corpus_dir, [])
-    return select(query, [passage], answerer.retriever.lexical(), embed_with(answerer.retriever.encoder()))
+    return select(query, list(passages), answerer.retriever.lexical(), embed_with(answerer.retriever.encoder()))
 
 
 def test_a_heading_inside_a_passage_speaks_for_the_sentences_under_it(answerer):
@@ -429,6 +430,39 @@ def test_a_question_in_words_no_document_uses_is_refused_unless_close_in_meaning
     refused = verdict(0.40, ("laptop",))
     assert not refused.answer and "laptop" in refused.reason
     assert verdict(0.40, ()).answer and verdict(0.55, ("laptop",)).answer
+
+
+FRAMEWORK_PROSE = ("Within each of the four activities of the 'Assess, Plan, Do, Review' framework there "
+                   "are further stages, so the framework has nine stages.")
+FRAMEWORK_TABLE = ("Activity\tStage\tGuidance\n"
+                   "Assess\t1\tLook at outcomes\tCompare local outcomes.\n"
+                   "\t2\tNeeds analysis\tUse outcome data.\n"
+                   "Do\t3\tCommission effectively\tDecide together how to deliver outcomes.\n"
+                   "4\tPooled resources\tDevelop joint commissioning from pooled budgets.\n"
+                   "5\tWorkforce development\tProduce a local workforce strategy.\n"
+                   "Review\t6\tMonitor and review\tMonitor services.")
+
+
+def test_a_question_about_a_table_is_answered_from_the_table_rows_its_quoted_name_heads(answerer):
+    prose = _passage("report", 0, FRAMEWORK_PROSE, ("Report",))
+    table = _passage("report", 500, FRAMEWORK_TABLE, ("Report", "Appendix B"), score=0.8)
+    chosen = [u.text for u in _evidence(answerer, "Which stages come under 'Do' in the framework table?",
+                                        prose, table).chosen]
+    # Stages 4 and 5 sit under 'Do' in a merged cell the conversion dropped.
+    assert [t.split("\t")[-1] for t in chosen] == ["Decide together how to deliver outcomes.",
+                                                   "Develop joint commissioning from pooled budgets.",
+                                                   "Produce a local workforce strategy."]
+    # Without the word "table" the prose that ranked first answers.
+    untabled = _evidence(answerer, "Which stages come under 'Do' in the framework?", prose, table)
+    assert untabled.chosen[0].text == FRAMEWORK_PROSE
+
+
+def test_round_the_table_is_not_a_table_and_std_is_a_standard():
+    from assistant.evidence import _TABLE_ASKED
+    from assistant.query import _labels
+
+    assert _TABLE_ASKED.search("the NY action table") and not _TABLE_ASKED.search("who is round the table?")
+    assert _labels("how did they rate performance monitoring (std 8)?") == ["Standard 8"]
 
 
 def test_a_question_asking_for_a_person_needs_one_in_the_evidence():
