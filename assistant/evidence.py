@@ -37,6 +37,14 @@ SWITCH_MARGIN = 1.3  # another passage's best sentence must beat the top passage
 # table rows by this factor, as a named section does.
 TABLE_BONUS = 1.3
 _TABLE_ASKED = re.compile(r"(?<!round the )(?<!around the )(?<!at the )(?<!to the )\b(table|grid|matrix)\b", re.I)
+# A question asking what something is ("the Staffs definition of joint commissioning",
+# "in plain terms, what is a children's trust?") favours sentences that say what a thing
+# is ("Joint Commissioning is the set of linked activities ...") about one of its terms.
+DEFINITION_BONUS = 1.3
+_DEFINITION_ASKED = re.compile(r"^(?!\W*why\b).*(\bdefinitions? of\b|\bdefin(e|es|ition)\b|\bwhat is meant by\b|"
+                               r"\bwhat (is|are) (a|an)\b)", re.I)
+_DEFINES = re.compile(r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?['‘\"“]?((?:[\w’'-]+\s+){1,5}?)(?:is|are|means)\s+"
+                      r"(?:the|a|an|defined as)\b", re.I)
 _QUOTED = re.compile(r"(?<!\w)['‘\"“]([^'’\"”]{1,60})['’\"”](?!\w)")
 
 
@@ -128,6 +136,12 @@ def units_of(results: list[SearchResult]) -> list[Unit]:
     return units
 
 
+def _defines(text: str, weights: dict[str, float], lexical: LexicalIndex) -> bool:
+    """True when ``text`` says what something the question names is."""
+    found = _DEFINES.match(text)
+    return bool(found) and any(t in weights for t in lexical.terms(found.group(1)))
+
+
 def _row_label(line: str, label: str, width: int) -> tuple[str, int]:
     """The label of a table row and the width of the row that gave it, given the label
     above: a row with an empty first cell, or fewer cells than the labelled row (the
@@ -209,6 +223,7 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     # 22), that section is the one named, not the text before it.
     opened_inside = {u.result for u in units if opens(u.segment_heading)}
     table_asked = _TABLE_ASKED.search(query.original) is not None
+    definition_asked = _DEFINITION_ASKED.search(query.original) is not None
     # A quoted name ("which stages come under 'Do'?") names the table rows it heads.
     quoted = {q.strip().lower() for q in _QUOTED.findall(query.original)}
     for unit, sim in zip(candidates, sims):
@@ -230,6 +245,8 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
             prior *= LABEL_BONUS  # the section the question names ("step 2" ~ "Part 2")
         if unit.in_table and table_asked:
             prior *= TABLE_BONUS
+        if definition_asked and _defines(unit.text, weights, lexical):
+            prior *= DEFINITION_BONUS
         unit.score = (0.55 * unit.lexical + 0.45 * max(unit.dense, 0.0)) * prior
     evidence.chosen = _choose(query, results, units, candidates, document_text, table_asked)
     chosen_passages = {u.result for u in evidence.chosen}

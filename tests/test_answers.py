@@ -457,6 +457,19 @@ def test_a_question_about_a_table_is_answered_from_the_table_rows_its_quoted_nam
     assert untabled.chosen[0].text == FRAMEWORK_PROSE
 
 
+def test_a_question_asking_for_a_definition_is_answered_by_the_sentence_that_gives_it(answerer):
+    defining = ("Joint commissioning is the set of linked activities by which two or more agencies assess "
+                "needs and secure services.")
+    text = ("The partners need an agreed definition of joint commissioning before joint commissioning "
+            "can begin. " + defining)
+    passage = _passage("framework", 0, text, ("Framework",))
+    evidence = _evidence(answerer, "What is the definition of joint commissioning?", passage)
+    assert max(evidence.units, key=lambda u: u.score).text == defining
+    # A question about why a definition is needed is not asking for one.
+    why = _evidence(answerer, "Why do partners need an agreed definition of joint commissioning?", passage)
+    assert max(why.units, key=lambda u: u.score).text != defining
+
+
 def test_round_the_table_is_not_a_table_and_std_is_a_standard():
     from assistant.evidence import _TABLE_ASKED
     from assistant.query import _labels
