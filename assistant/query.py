@@ -102,27 +102,52 @@ def _labels(text: str) -> list[str]:
     return list(dict.fromkeys(labels))
 
 
+def _alias_groups(text: str, aliases: list[str]) -> list[tuple[int, int, list[str]]]:
+    """Where ``aliases`` occur in ``text``, as names: overlapping or adjacent matches
+    ("DCSF/DH world class commissioning guide") make one name."""
+    spans = []
+    for alias in aliases:
+        flags = 0 if (len(alias) <= 3 or alias.isupper()) else re.I
+        for found in re.finditer(rf"(?<![\w-]){re.escape(alias)}(?:'s)?(?![\w-])", text, flags):
+            spans.append((found.start(), found.end(), alias))
+    groups: list[tuple[int, int, list[str]]] = []
+    for start, end, alias in sorted(spans):
+        if groups and not text[groups[-1][1]:start].strip():
+            first, last, members = groups[-1]
+            groups[-1] = (first, max(last, end), members + [alias])
+        else:
+            groups.append((start, end, [alias]))
+    return groups
+
+
 def prepare(question: str, corpus_dir: Path, entries: list[manifest.Entry]) -> Query:
     """Expand acronyms, spot documents named by nickname and numbered units."""
     text = clean_question(question)
-    expansions = []
-    for short, long in acronyms(corpus_dir).items():
-        if re.search(rf"(?<![\w-]){re.escape(short)}s?(?![\w-])", text) and long.lower() not in text.lower():
-            expansions.append(long)
     documents = []
-    stripped = text
+    names: list[tuple[int, int]] = []
+    naming: set[str] = set()  # acronyms that only name a document
     for entry in entries:
         # Aliases only: titles such as "Joint Commissioning Framework" are too generic.
-        named = [a for a in entry.aliases if a and _mentions(text, a)]
-        if named:
+        groups = _alias_groups(text, [a for a in entry.aliases if a])
+        if groups:
             documents.append(entry.id)
-        for alias in sorted(named, key=len, reverse=True):
-            flags = 0 if (len(alias) <= 3 or alias.isupper()) else re.I
-            pattern = rf"(?<![\w-]){re.escape(alias)}(?:'s)?(?![\w-])"
-            stripped = re.sub(pattern, " ", stripped, flags=flags)
-    labels = _labels(text)
+        for start, end, members in groups:
+            names.append((start, end))
+            # An acronym standing alone while the document is also named otherwise names
+            # something in it ("Haringey and the TPCT"), and is spelled out. Inside a
+            # document's name ("the DCSF/DH guide") spelling it out would match every
+            # sentence that mentions either department.
+            if not (len(groups) > 1 and all(m.isupper() for m in members)):
+                naming |= set(re.findall(r"[A-Za-z]+", text[start:end]))
     # Once a document is recognised by name, its name only adds noise to matching
     # ("Central Beds" would match "beds"); the name becomes a boost instead.
+    stripped = text
+    for start, end in sorted(names, reverse=True):
+        stripped = stripped[:start] + " " + stripped[end:]
     stripped = " ".join(stripped.split()) or text
+    labels = _labels(text)
+    expansions = [long for short, long in acronyms(corpus_dir).items()
+                  if short not in naming and long.lower() not in text.lower()
+                  and re.search(rf"(?<![\w-]){re.escape(short)}s?(?![\w-])", text)]
     extra = " (" + "; ".join(expansions) + ")" if expansions else ""
     return Query(original=question, text=stripped + extra, documents=tuple(documents), labels=tuple(labels))

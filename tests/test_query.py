@@ -1,0 +1,35 @@
+"""How a question is prepared for retrieval: documents named by nickname, acronyms
+spelled out, numbered units recognised."""
+
+from assistant.manifest import Entry
+from assistant.query import prepare
+
+GUIDE = Entry(id="national-guide", file="guide.txt", title="Guide", kind="national",
+              aliases=["DCSF/DH", "DCSF", "DH guide", "world class commissioning guide"])
+LOCAL = Entry(id="local-paper", file="paper.txt", title="Paper", aliases=["Haringey", "TPCT"])
+ACRONYMS = ("DCSF: Department for Children, Schools and Families\nDH: Department of Health\n"
+            "TPCT: Teaching Primary Care Trust\nJSNA: Joint Strategic Needs Assessment\n")
+
+
+def _prepare(tmp_path, question: str):
+    (tmp_path / "acronyms.yaml").write_text(ACRONYMS, encoding="utf-8")
+    return prepare(question, tmp_path, [GUIDE, LOCAL])
+
+
+def test_a_document_named_by_its_acronyms_is_a_boost_not_words_to_match(tmp_path):
+    query = _prepare(tmp_path, "What does the DCSF/DH world class commissioning guide say about the JSNA?")
+    assert query.documents == ("national-guide",)
+    # The guide's name is gone and its departments are not spelled out (they would match
+    # every sentence that mentions them); other acronyms still are.
+    assert "Department" not in query.text and "DCSF" not in query.text
+    assert query.text.endswith("(Joint Strategic Needs Assessment)")
+
+
+def test_an_acronym_beside_its_document_name_is_spelled_out(tmp_path):
+    query = _prepare(tmp_path, "Why did Haringey and the TPCT want a joint post?")
+    assert query.documents == ("local-paper",)
+    assert "Haringey" not in query.text and "(Teaching Primary Care Trust)" in query.text
+
+
+def test_std_names_a_standard(tmp_path):
+    assert _prepare(tmp_path, "How did they rate performance monitoring (std 8)?").labels == ("Standard 8",)
