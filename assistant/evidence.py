@@ -45,6 +45,14 @@ _DEFINITION_ASKED = re.compile(r"^(?!\W*why\b).*(\bdefinitions? of\b|\bdefin(e|e
                                r"\bwhat (is|are) (a|an)\b)", re.I)
 _DEFINES = re.compile(r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?['‘\"“]?((?:[\w’'-]+\s+){1,5}?)(?:is|are|means)\s+"
                       r"(?:the|a|an|defined as)\b", re.I)
+# "Which standards got the top marks?", "where did they score lowest?": the rows of a
+# scored table with the highest (or lowest) score answer, not the sentences most like it.
+_HIGHEST = r"highest|top|best|strongest|most"
+_LOWEST = r"lowest|bottom|worst|weakest|least"
+_EXTREME_ASKED = re.compile(rf"\b(?P<adj>{_HIGHEST}|{_LOWEST})\b[^?]{{0,40}}\b(scor\w*|marks?|rat(ed|ings?)|grades?)\b|"
+                            rf"\b(scor\w*|marks?|rated)\b[^?]{{0,30}}\b(?P<adv>{_HIGHEST}|{_LOWEST})\b|"
+                            rf"\bcame out (?P<came>{_HIGHEST}|{_LOWEST})\b|\bcome out (?P<come>{_HIGHEST}|{_LOWEST})\b", re.I)
+_SCORE_CELL = re.compile(r"\t\s*(\d{1,3}(?:\.\d+)?(?:\s*/\s*\d{1,3}(?:\.\d+)?)?)\s*$")
 _QUOTED = re.compile(r"(?<!\w)['‘\"“]([^'’\"”]{1,60})['’\"”](?!\w)")
 
 
@@ -265,6 +273,9 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     """The answer's units: the best one, the best of its section, any lists they introduce."""
     ranked = sorted(candidates, key=lambda u: -u.score)
     best = _best(ranked, candidates, table_asked)
+    extreme = _extreme_rows(query.original, candidates, best)
+    if extreme:
+        return extreme
     chosen: list[Unit] = [best]
     # The answer comes from one passage, the best unit's, unless the question names
     # several documents: citations stay few and right. (Adding other passages' near-best
@@ -306,6 +317,28 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     group = {i: (best.result if i in joined else i) for i in range(len(results))}
     return sorted(chosen, key=lambda u: (group[u.result], u.start if u.result in joined else 0,
                                          u.result, order.get(id(u), 10**6), u.start))
+
+
+def _extreme_rows(question: str, candidates: list[Unit], best: Unit) -> list[Unit]:
+    """For a question asking where something scored highest or lowest, the rows of a
+    scored table (a number, or "1 / 2", in the last cell) with that score; else []."""
+    asked = _EXTREME_ASKED.search(question)
+    if not asked:
+        return []
+    word = next(w for w in asked.group("adj", "adv", "came", "come") if w)
+    scored: dict[int, list[tuple[float, Unit]]] = {}
+    for unit in candidates:
+        cell = _SCORE_CELL.search(unit.text) if unit.in_table else None
+        if cell:
+            values = [float(v) for v in re.findall(r"\d+(?:\.\d+)?", cell.group(1))]
+            scored.setdefault(unit.result, []).append((sum(values) / len(values), unit))
+    # The best unit's table if it is scored, else the table with the most scored rows.
+    rows = scored.get(best.result) or max(scored.values(), key=len, default=[])
+    if len(rows) < 3:
+        return []
+    pick = max if re.fullmatch(_HIGHEST, word, re.I) else min
+    target = pick(value for value, _ in rows)
+    return sorted((u for value, u in rows if value == target), key=lambda u: u.start)
 
 
 def _words(units: list[Unit]) -> int:

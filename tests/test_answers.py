@@ -470,6 +470,27 @@ def test_a_question_asking_for_a_definition_is_answered_by_the_sentence_that_giv
     assert max(why.units, key=lambda u: u.score).text != defining
 
 
+SCORES = ("Standard\tScore\n"
+          "1 We are clear about the outcomes we need\t4\n"
+          "2 We have robust commissioning arrangements\t2\n"
+          "3 We have the right governance\t1 / 2\n"
+          "4 We understand the needs of children\t4\n"
+          "5 We influence the market\t1 / 2")
+
+
+def test_a_question_about_the_top_or_bottom_scores_gets_those_rows_of_a_scored_table(answerer):
+    prose = _passage("report", 0, "The group scored each standard at the workshop and agreed actions.", ("Report",))
+    table = _passage("report", 500, SCORES, ("Report", "Appendix B"), score=0.8)
+    def rows(question: str) -> list[str]:
+        return [u.text.split("\t")[0] for u in _evidence(answerer, question, prose, table).chosen]
+
+    assert rows("Where did the group come out strongest - which standards got the top marks?") == [
+        "1 We are clear about the outcomes we need", "4 We understand the needs of children"]
+    assert rows("Which standards did they score lowest on?") == [
+        "3 We have the right governance", "5 We influence the market"]
+    assert "2 We have robust commissioning arrangements" not in rows("Which standards scored 4?")
+
+
 def test_round_the_table_is_not_a_table():
     from assistant.evidence import _TABLE_ASKED
 
