@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from assistant import guard
 from assistant.answer import Answer, AnswerSentence, Citation
+from assistant.documents import without_markup
 from assistant.evidence import Evidence, Unit, embed_with, select
 from assistant.followup import standalone
 from assistant.llms.base import LLMError
@@ -325,7 +326,7 @@ def _readable(run: list[Unit]) -> str:
     """A run of units as one readable sentence: list items joined by semicolons."""
     parts = []
     for i, unit in enumerate(run):
-        text = " ".join(unit.text.replace("\t", " ").split())
+        text = " ".join(without_markup(unit.text).replace("\t", " ").split())
         last = i == len(run) - 1
         if not re.search(r"[.:;!?]$", text):
             text += "." if last else ";"

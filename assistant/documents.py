@@ -9,8 +9,18 @@ cited.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
+
+# Tags a conversion left in the text ("<p>", "<ul style=...>"): kept in the text that is
+# quoted, dropped from answers as shown.
+_MARKUP = re.compile(r"</?[A-Za-z][^<>\n]{0,200}>")
+
+
+def without_markup(text: str) -> str:
+    """``text`` with any HTML tags replaced by spaces."""
+    return _MARKUP.sub(" ", text) if "<" in text else text
 
 BlockKind = Literal["heading", "paragraph", "list_item", "table_row"]
 

@@ -18,6 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from assistant.chunking import _sentence_spans
+from assistant.documents import without_markup
 from assistant.guard import looks_like_injection
 from assistant.lexical import LexicalIndex
 from assistant.query import Query
@@ -212,7 +213,7 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
             unit.heading = True  # keeps it out of list expansion and context too
     if not candidates:
         return evidence
-    vectors = embed([query.text] + [u.text for u in candidates])
+    vectors = embed([query.text] + [without_markup(u.text) for u in candidates])
     contexts = [set(lexical.terms(r.chunk.context)) for r in results]
     labels = [label.lower() for label in query.labels]
     # A section named in a document the question names ("phase 3 of the health guide")
@@ -238,7 +239,7 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
         named = opens(unit.segment_heading) or opens(unit.parent_heading) \
             if unit.segment_heading else labelled[unit.result] and unit.result not in opened_inside
         unit.named = (bool(labels) and named or unit.row_label.lower() in quoted) and in_scope[unit.result]
-        present = set(lexical.terms(unit.text)) | (label_terms if unit.named else set())
+        present = set(lexical.terms(without_markup(unit.text))) | (label_terms if unit.named else set())
         # The passage's headings speak for its sentences too, at half weight, and so does
         # the heading inside the passage that opens the unit's part ("Legislation and
         # Statutory Guidance" above the list of Acts).

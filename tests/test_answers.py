@@ -509,3 +509,11 @@ def test_a_question_asking_for_a_person_needs_one_in_the_evidence():
     assert verdict(filled, "Present: Carolyn Bird – NYCC CYPS (Chair)").answer
     # A question about who does something is not asking for a named person.
     assert verdict("Who agrees the terms of reference?", "The Board agrees the terms of reference.").answer
+
+
+def test_markup_left_by_a_conversion_is_not_shown_in_an_answer():
+    from assistant.answering import _readable
+    from assistant.evidence import Unit
+
+    text = '<p>Describes the overall outcomes.</p> <ul style="list-style-type: none"> • 7-8 maximum.</p>'
+    assert _readable([Unit(0, text, 0, len(text))]) == "Describes the overall outcomes. • 7-8 maximum."
