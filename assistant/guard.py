@@ -63,6 +63,10 @@ _SCORE_ASKED = re.compile(r"\b(what|which) (scores?|ratings?|grades?)\b|\bhow di
                           r"\bscored? (itself|themselves|ourselves)\b", re.I)
 _SCORE = re.compile(r"(?<![.\d])\b[0-5]\b(?![.\d])|\blevel \d|\b\d\s*(/|out of)\s*\d|\b(excellent|adequate|poor|"
                     r"weak|outstanding|satisfactory|inadequate|green|amber|RAG)\b", re.I)
+# A question asking which indicators or targets something uses needs one named.
+_INDICATOR_ASKED = re.compile(r"\b(what|which)\s+(?:\w+\s+){0,2}?(KPIs?|(key )?performance indicators?|indicators?|"
+                              r"targets?)\b(?!\s+(audience|group|population))", re.I)
+_INDICATOR = re.compile(r"\b(KPIs?|indicators?|targets?|NI\s?\d+|measures?|measured)\b|%", re.I)
 # A question asking which organisation did something needs an organisation's name: a
 # capitalised name with a word organisations are called by, that the question itself
 # does not give. (Acronyms do not count: the documents abbreviate every partnership.)
@@ -242,8 +246,8 @@ def _glossary_only(evidence: Evidence) -> bool:
 
 
 def _has_figure(question: str, text: str) -> bool:
-    """False when the question asks for an amount, date, person, score, period or count
-    the text does not give."""
+    """False when the question asks for an amount, date, person, score, indicator, period
+    or count the text does not give."""
     if _MONEY_ASKED.search(question):
         return bool(_MONEY.search(text))
     if _DATE_ASKED.search(question):
@@ -252,6 +256,8 @@ def _has_figure(question: str, text: str) -> bool:
         return bool(_PERSON.search(text))
     if _SCORE_ASKED.search(question):
         return bool(_SCORE.search(text))
+    if _INDICATOR_ASKED.search(question):
+        return bool(_INDICATOR.search(text))
     if _TIME_ASKED.search(question):
         return bool(_TIME.search(text))
     many = _HOW_MANY.search(question)
