@@ -65,6 +65,11 @@ _SCORE_ASKED = re.compile(r"\b(what|which) (scores?|ratings?|grades?)\b|\bhow di
                           r"\bscored? (itself|themselves|ourselves)\b", re.I)
 _SCORE = re.compile(r"(?<![.\d])\b[0-5]\b(?![.\d])|\blevel \d|\b\d\s*(/|out of)\s*\d|\b(excellent|adequate|poor|"
                     r"weak|outstanding|satisfactory|inadequate|green|amber|RAG)\b", re.I)
+# A question asking what a body decided or concluded needs a decision reported: a paper
+# written for a meeting proposes, it does not record what the meeting then decided.
+_OUTCOME_ASKED = re.compile(r"\bwhat did\b[^?]{0,80}\b(decide|conclude|resolve|rule)\b", re.I)
+_OUTCOME = re.compile(r"\b(agreed|decided|concluded|approved|resolved|endorsed|felt|considered|found|"
+                      r"recommended|requested|rejected|noted|accepted)\b", re.I)
 # A question asking which indicators or targets something uses needs one named.
 _INDICATOR_ASKED = re.compile(r"\b(what|which)\s+(?:\w+\s+){0,2}?(KPIs?|(key )?performance indicators?|indicators?|"
                               r"targets?)\b(?!\s+(audience|group|population))", re.I)
@@ -249,8 +254,8 @@ def _glossary_only(evidence: Evidence) -> bool:
 
 
 def _has_figure(question: str, text: str) -> bool:
-    """False when the question asks for an amount, date, person, score, indicator, period
-    or count the text does not give."""
+    """False when the question asks for an amount, date, person, score, indicator,
+    decision, period or count the text does not give."""
     if _MONEY_ASKED.search(question):
         return bool(_MONEY.search(text))
     if _DATE_ASKED.search(question):
@@ -261,6 +266,8 @@ def _has_figure(question: str, text: str) -> bool:
         return bool(_SCORE.search(text))
     if _INDICATOR_ASKED.search(question):
         return bool(_INDICATOR.search(text))
+    if _OUTCOME_ASKED.search(question):
+        return bool(_OUTCOME.search(text))
     if _TIME_ASKED.search(question):
         return bool(_TIME.search(text))
     many = _HOW_MANY.search(question)
