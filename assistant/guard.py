@@ -163,9 +163,13 @@ def looks_like_injection(question: str) -> bool:
 
 
 def other_writing(question: str) -> str:
-    """What the question asks to be written, when it is not an answer ("a poem"), else ""."""
+    """What kind of writing the question asks for, when it is not an answer ("poems" for
+    "write me a poem"), else ""."""
     found = _OTHER_WRITING.search(question)
-    return found.group(2).lower() if found else ""
+    if not found:
+        return ""
+    kind = found.group(2).lower()  # said of the kind in general: "poems", "stories"
+    return kind if kind.endswith("s") else ("stories" if kind == "story" else kind + "s")
 
 
 def names(question: str) -> list[str]:

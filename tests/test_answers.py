@@ -423,7 +423,8 @@ def test_a_law_or_a_year_no_document_mentions_is_not_answered():
                                       "Tell me a joke about short breaks"])
 def test_a_request_for_other_writing_is_declined(answerer, question):
     answer = answerer.ask(question)
-    assert answer.refused and "don't write" in answer.text and not answer.citations
+    assert answer.refused and not answer.citations
+    assert "I don't write poems." in answer.text or "I don't write jokes." in answer.text, answer.text
 
 
 def test_a_question_in_words_no_document_uses_is_refused_unless_close_in_meaning(answerer):
