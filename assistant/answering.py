@@ -59,6 +59,8 @@ class Answerer:
         self.retriever = retriever or Retriever(settings)
         self._clients: dict[str, object] = {}
         self._lock = threading.Lock()
+        self._library_key: tuple | None = None
+        self._library_cached: guard.Library | None = None
 
     # --- public -------------------------------------------------------------------
     def warm_up(self, backend: str | None = None) -> None:
@@ -165,13 +167,21 @@ class Answerer:
         return own if _fit(own[1]) > _fit(at_focus) + FOCUS_MARGIN else (steered, at_focus)
 
     def _library(self) -> guard.Library:
-        """What the guard needs to know of the documents as a whole."""
-        documents = self.retriever.catalog.documents()
-        return guard.Library(document_text=self.retriever.catalog.document_text,
-                             documents=[d.doc_id for d in documents],
-                             dates={d.doc_id: d.date for d in documents},
-                             aliases={a for e in self.retriever.entries() for a in e.aliases},
-                             expansions=acronyms(self.settings.corpus_dir))
+        """What the guard needs to know of the documents as a whole: built once per index
+        generation (and acronym table), not on every question."""
+        expansions = acronyms(self.settings.corpus_dir)
+        key = (self.retriever.catalog.generation(), id(expansions))
+        with self._lock:
+            if self._library_key != key:
+                documents = self.retriever.catalog.documents()
+                self._library_cached = guard.Library(
+                    document_text=self.retriever.catalog.document_text,
+                    documents=[d.doc_id for d in documents],
+                    dates={d.doc_id: d.date for d in documents},
+                    aliases=frozenset(a for e in self.retriever.entries() for a in e.aliases),
+                    expansions=expansions)
+                self._library_key = key
+            return self._library_cached
 
     def _unknown(self, question: str, aliases: set[str]) -> tuple[list[str], list[str]]:
         """The names in ``question`` that no document contains, and its other words that

@@ -213,7 +213,8 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
             unit.heading = True  # keeps it out of list expansion and context too
     if not candidates:
         return evidence
-    vectors = embed([query.text] + [without_markup(u.text) for u in candidates])
+    plain = [without_markup(u.text) for u in candidates]
+    vectors = embed([query.text] + plain)
     contexts = [set(lexical.terms(r.chunk.context)) for r in results]
     labels = [label.lower() for label in query.labels]
     # A section named in a document the question names ("phase 3 of the health guide")
@@ -235,11 +236,11 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     definition_asked = _DEFINITION_ASKED.search(query.original) is not None
     # A quoted name ("which stages come under 'Do'?") names the table rows it heads.
     quoted = {q.strip().lower() for q in _QUOTED.findall(query.original)}
-    for unit, sim in zip(candidates, sims):
+    for unit, text, sim in zip(candidates, plain, sims):
         named = opens(unit.segment_heading) or opens(unit.parent_heading) \
             if unit.segment_heading else labelled[unit.result] and unit.result not in opened_inside
         unit.named = (bool(labels) and named or unit.row_label.lower() in quoted) and in_scope[unit.result]
-        present = set(lexical.terms(without_markup(unit.text))) | (label_terms if unit.named else set())
+        present = set(lexical.terms(text)) | (label_terms if unit.named else set())
         # The passage's headings speak for its sentences too, at half weight, and so does
         # the heading inside the passage that opens the unit's part ("Legislation and
         # Statutory Guidance" above the list of Acts).

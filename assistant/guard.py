@@ -14,8 +14,9 @@ distinctive words, or its meaning, are not in them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # evidence.py uses looks_like_injection; only the type comes back
@@ -74,6 +75,11 @@ _OUTCOME = re.compile(r"\b(agreed|decided|concluded|approved|resolved|endorsed|f
 _INDICATOR_ASKED = re.compile(r"\b(what|which)\s+(?:\w+\s+){0,2}?(KPIs?|(key )?performance indicators?|indicators?|"
                               r"targets?)\b(?!\s+(audience|group|population))", re.I)
 _INDICATOR = re.compile(r"\b(KPIs?|indicators?|targets?|NI\s?\d+|measures?|measured)\b|%", re.I)
+# Each kind of answer a question can ask for, and what the evidence must then hold; the
+# first kind the question asks for is the one checked.
+_ANSWER_KINDS = ((_MONEY_ASKED, _MONEY), (_DATE_ASKED, _DATE), (_PERSON_ASKED, _PERSON),
+                 (_SCORE_ASKED, _SCORE), (_INDICATOR_ASKED, _INDICATOR), (_OUTCOME_ASKED, _OUTCOME),
+                 (_TIME_ASKED, _TIME))
 # A question asking which organisation did something needs an organisation's name: a
 # capitalised name with a word organisations are called by, that the question itself
 # does not give. (Acronyms do not count: the documents abbreviate every partnership.)
@@ -137,16 +143,20 @@ class Library:
     """What the guard knows of the documents as a whole."""
 
     document_text: Callable[[str], str | None]
-    documents: list[str]             # every document's id
-    dates: dict[str, str]            # document id -> its date as written ("June 2006")
-    aliases: set[str] = frozenset()  # documents' nicknames: not acronyms to check
-    expansions: dict[str, str] = None  # acronym -> its spelled-out form
+    documents: list[str]  # every document's id
+    dates: dict[str, str]  # document id -> its date as written ("June 2006")
+    aliases: frozenset[str] = frozenset()  # documents' nicknames: not acronyms to check
+    expansions: Mapping[str, str] = field(default_factory=dict)  # acronym -> spelled out
+
+    @cached_property
+    def _texts(self) -> list[str]:
+        # Read and normalised once per Library, not once per phrase looked for.
+        return [" ".join((self.document_text(d) or "").lower().split()) for d in self.documents]
 
     def mentions(self, phrase: str) -> bool:
         """True when some document contains ``phrase`` (case and spacing aside)."""
         wanted = " ".join(phrase.lower().split())
-        return any(wanted in " ".join((self.document_text(d) or "").lower().split())
-                   for d in self.documents)
+        return any(wanted in text for text in self._texts)
 
 
 @dataclass(frozen=True)
@@ -228,7 +238,7 @@ def _acronyms_absent(question: str, named: list[str], library: Library) -> list[
         return []
     def uses(doc_id: str, acronym: str) -> bool:
         text = library.document_text(doc_id) or ""
-        long = (library.expansions or {}).get(acronym, "")
+        long = library.expansions.get(acronym, "")
         return re.search(rf"{re.escape(acronym)}\b", text) is not None or (
             bool(long) and long.lower() in text.lower())
     missing = []
@@ -260,20 +270,9 @@ def _glossary_only(evidence: Evidence) -> bool:
 def _has_figure(question: str, text: str) -> bool:
     """False when the question asks for an amount, date, person, score, indicator,
     decision, period or count the text does not give."""
-    if _MONEY_ASKED.search(question):
-        return bool(_MONEY.search(text))
-    if _DATE_ASKED.search(question):
-        return bool(_DATE.search(text))
-    if _PERSON_ASKED.search(question):
-        return bool(_PERSON.search(text))
-    if _SCORE_ASKED.search(question):
-        return bool(_SCORE.search(text))
-    if _INDICATOR_ASKED.search(question):
-        return bool(_INDICATOR.search(text))
-    if _OUTCOME_ASKED.search(question):
-        return bool(_OUTCOME.search(text))
-    if _TIME_ASKED.search(question):
-        return bool(_TIME.search(text))
+    for asked, given in _ANSWER_KINDS:
+        if asked.search(question):
+            return bool(given.search(text))
     many = _HOW_MANY.search(question)
     if many:
         stem = many.group(1).lower()[:5]

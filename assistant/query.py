@@ -59,12 +59,6 @@ def acronyms(corpus_dir: Path) -> dict[str, str]:
     return _acronyms(str(path), path.stat().st_mtime) if path.exists() else {}
 
 
-def _mentions(question: str, alias: str) -> bool:
-    # Short or all-capital aliases ("NY", "CB") must match in capitals; others in any case.
-    flags = 0 if (len(alias) <= 3 or alias.isupper()) else re.I
-    return re.search(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", question, flags) is not None
-
-
 def clean_question(question: str) -> str:
     """Collapse whitespace and drop control characters; refuse empty or huge input."""
     if not isinstance(question, str):
@@ -107,6 +101,7 @@ def _alias_groups(text: str, aliases: list[str]) -> list[tuple[int, int, list[st
     ("DCSF/DH world class commissioning guide") make one name."""
     spans = []
     for alias in aliases:
+        # Short or all-capital aliases ("NY", "CB") must match in capitals; others in any case.
         flags = 0 if (len(alias) <= 3 or alias.isupper()) else re.I
         for found in re.finditer(rf"(?<![\w-]){re.escape(alias)}(?:'s)?(?![\w-])", text, flags):
             spans.append((found.start(), found.end(), alias))
