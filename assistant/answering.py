@@ -167,20 +167,22 @@ class Answerer:
         return own if _fit(own[1]) > _fit(at_focus) + FOCUS_MARGIN else (steered, at_focus)
 
     def _library(self) -> guard.Library:
-        """What the guard needs to know of the documents as a whole: built once per index
-        generation (and acronym table), not on every question."""
-        expansions = acronyms(self.settings.corpus_dir)
-        key = (self.retriever.catalog.generation(), id(expansions))
+        """What the guard needs to know of the documents as a whole: built again only when
+        the index, the manifest or the acronym table has changed, not on every question."""
+        generation = self.retriever.catalog.generation()
+        entries = self.retriever.entries()  # the same list until the manifest changes
+        expansions = acronyms(self.settings.corpus_dir)  # the same dict until the file changes
         with self._lock:
-            if self._library_key != key:
+            known = self._library_key
+            if not (known and known[0] == generation and known[1] is entries and known[2] is expansions):
                 documents = self.retriever.catalog.documents()
                 self._library_cached = guard.Library(
                     document_text=self.retriever.catalog.document_text,
                     documents=[d.doc_id for d in documents],
                     dates={d.doc_id: d.date for d in documents},
-                    aliases=frozenset(a for e in self.retriever.entries() for a in e.aliases),
+                    aliases=frozenset(a for e in entries for a in e.aliases),
                     expansions=expansions)
-                self._library_key = key
+                self._library_key = (generation, entries, expansions)
             return self._library_cached
 
     def _unknown(self, question: str, aliases: set[str]) -> tuple[list[str], list[str]]:
