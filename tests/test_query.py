@@ -1,8 +1,12 @@
 """How a question is prepared for retrieval: documents named by nickname, acronyms
 spelled out, numbered units recognised."""
 
+from pathlib import Path
+
 from assistant.manifest import Entry
 from assistant.query import prepare
+
+SHIPPED = Path(__file__).resolve().parents[1] / "corpus"
 
 GUIDE = Entry(id="national-guide", file="guide.txt", title="Guide", kind="national",
               aliases=["DCSF/DH", "DCSF", "DH guide", "world class commissioning guide"])
@@ -33,3 +37,12 @@ def test_an_acronym_beside_its_document_name_is_spelled_out(tmp_path):
 
 def test_std_names_a_standard(tmp_path):
     assert _prepare(tmp_path, "How did they rate performance monitoring (std 8)?").labels == ("Standard 8",)
+
+
+def test_the_shipped_table_spells_out_abbreviations_people_type():
+    # "LAC" is not in the documents' glossaries, but Central Bedfordshire's step 1 speaks
+    # of "looked after children placed by another local authority"; unexpanded, the
+    # question was refused as naming something its document lacks.
+    query = prepare("Central Beds step 1: does it cover LAC placed here by other councils?", SHIPPED, [])
+    assert query.text.endswith("(looked after children)")
+    assert "Child and Adolescent Mental Health Services" in prepare("Who commissions CAMHS?", SHIPPED, []).text
