@@ -180,6 +180,7 @@ class Answerer:
                     document_text=self.retriever.catalog.document_text,
                     documents=[d.doc_id for d in documents],
                     dates={d.doc_id: d.date for d in documents},
+                    titles={d.doc_id: d.title for d in documents},
                     aliases=frozenset(a for e in entries for a in e.aliases),
                     expansions=expansions)
                 self._library_key = (generation, entries, expansions)

@@ -57,12 +57,12 @@ _DATE = re.compile(rf"\b(19|20)\d\d\b|\b(?-i:{_MONTHS.title()})\b|\b(spring|summ
 # A question asking which person holds a post needs a person, or a post's title, in the
 # evidence: "which councillor chairs ...", "... filled, and by whom?".
 _PERSON_ASKED = re.compile(r"\bwhich\s+(councillor|person|officer|individual|member of staff|manager|director)\b|"
-                           r"\bby whom\b|\bwho\s+(was|has been|is)\s+(appointed|recruited|employed)\b", re.I)
+                           r"\bby whom\b|\bwho\s+(was|were|has been|is)\s+(?:\w+ly\s+)?(appointed|recruited|employed)\b", re.I)
 _PERSON = re.compile(r"(?-i:\b(Director|Chair(man|person)?|Chief Executive|Manager|Officer|Lead Member|"
                      r"Councillor|Cllr|Head of|Portfolio Holder)\b)|\*\*[A-Z][a-z]+ [A-Z]|"
                      r"(?-i:\b[A-Z][a-z]+ [A-Z][a-z’'-]+\s+[–-]\s+[A-Z]{2,})")
 # A question asking how someone scored or rated something needs a score or a verdict.
-_SCORE_ASKED = re.compile(r"\b(what|which) (scores?|ratings?|grades?)\b|\bhow did\b[^?]{0,40}\b(score|rate|grade)\b|"
+_SCORE_ASKED = re.compile(r"\b(what|which)\s+(?:\w+\s+){0,2}?(scores?|ratings?|grades?)\b|\bhow did\b[^?]{0,40}\b(score|rate|grade)\b|"
                           r"\bscored? (itself|themselves|ourselves)\b", re.I)
 _SCORE = re.compile(r"(?<![.\d])\b[0-5]\b(?![.\d])|\blevel \d|\b\d\s*(/|out of)\s*\d|\b(excellent|adequate|poor|"
                     r"weak|outstanding|satisfactory|inadequate|green|amber|RAG)\b", re.I)
@@ -147,6 +147,7 @@ class Library:
     dates: dict[str, str]  # document id -> its date as written ("June 2006")
     aliases: frozenset[str] = frozenset()  # documents' nicknames: not acronyms to check
     expansions: Mapping[str, str] = field(default_factory=dict)  # acronym -> spelled out
+    titles: Mapping[str, str] = field(default_factory=dict)  # document id -> its title
 
     @cached_property
     def _texts(self) -> list[str]:
@@ -203,6 +204,12 @@ def judge(question: str, evidence: Evidence, library: Library, named: list[str],
         return Verdict(False, f"none of them mentions {' or '.join(unknown_names)}")
     if len(unknown_words) >= 2 and evidence.similarity < UNKNOWN_WORD_SIMILARITY:
         return Verdict(False, f"none of them mentions {' or '.join(unknown_words)}")
+    # A question about one document ("what did Central Bedfordshire score itself?") is
+    # not answered by another's passages (North Yorkshire's scores).
+    if len(named) == 1 and all(evidence.results[u.result].document.doc_id != named[0] for u in evidence.chosen):
+        title = library.titles.get(named[0])
+        return Verdict(False, f"{f'“{title}”' if title else 'the document the question names'} "
+                              "says nothing about it")
     law = _law_unmentioned(question, library)
     if law:
         return Verdict(False, f"none of them mentions {law}")
@@ -272,7 +279,9 @@ def _has_figure(question: str, text: str) -> bool:
     decision, period or count the text does not give."""
     for asked, given in _ANSWER_KINDS:
         if asked.search(question):
-            return bool(given.search(text))
+            # What the question itself gives ("who was appointed as Joint Commissioning
+            # Manager?") is not the answer it asks for.
+            return any(found.group(0).lower() not in question.lower() for found in given.finditer(text))
     many = _HOW_MANY.search(question)
     if many:
         stem = many.group(1).lower()[:5]

@@ -379,12 +379,18 @@ def test_a_sub_heading_stays_inside_the_numbered_section_the_question_names(answ
      "The commissioning group meets quarterly.", "The commissioning group first met in March 2009."),
     ("How did the partnership score itself against the standards?",
      "The standards provide a check list for success.", "It scored itself 3 against standard 11."),
+    ("What overall score did the council give itself on the self-analysis tool?",
+     "The council ran the self-analysis tool at a workshop.", "The council scored itself 2 overall."),
     ("What KPIs does the performance sub group report each quarter?",
      "The sub group reports to the Commissioning Group each quarter.",
      "The sub group reports each quarter on NI 54, the services for disabled children indicator."),
     ("What did the partnership board decide about the joint post when it met in June?",
      "The paper proposes a jointly funded post and a timescale for the framework.",
      "The board approved the jointly funded post at its June meeting."),
+    # The post the question names is not the person it asks for.
+    ("Who was actually appointed as the Joint Commissioning Manager?",
+     "Recruit a Joint Commissioning Manager by autumn 2006.",
+     "The Head of Commissioning took up the Joint Commissioning Manager post."),
     ("Which consultancy drew up the commissioning toolkit?",
      "The toolkit is a series of questions to ask your partnership.",
      "The toolkit was drawn up with the Office for Public Management."),
@@ -392,6 +398,21 @@ def test_a_sub_heading_stays_inside_the_numbered_section_the_question_names(answ
 def test_a_question_needs_the_kind_of_answer_it_asks_for_in_the_evidence(question, without, given):
     assert not _judge(question, without).answer
     assert _judge(question, given).answer
+
+
+def test_a_question_about_one_document_is_not_answered_from_another():
+    from assistant.evidence import Evidence, Unit
+
+    sentence = "The group scored itself 2 against the self-analysis tool."
+    evidence = Evidence(results=[_passage("north", 0, sentence, ("Scores",))],
+                        chosen=[Unit(0, sentence, 0, len(sentence))], coverage=0.9, similarity=0.7,
+                        strict_coverage=0.9)
+    library = guard.Library(lambda d: "", ["north", "central"], {}, titles={"central": "Central Framework"})
+    question = "What score did Central give itself on the self-analysis tool?"
+    verdict = guard.judge(question, evidence, library, ["central"])
+    assert not verdict.answer and verdict.reason == "“Central Framework” says nothing about it"
+    assert guard.judge(question, evidence, library, ["north"]).answer
+    assert guard.judge(question, evidence, library, ["north", "central"]).answer  # a comparison
 
 
 def test_a_glossary_alone_answers_only_what_a_term_stands_for():
