@@ -19,7 +19,7 @@ import numpy as np
 
 from assistant.chunking import _sentence_spans
 from assistant.documents import without_markup
-from assistant.guard import looks_like_injection
+from assistant.guard import asks_score, looks_like_injection
 from assistant.lexical import LexicalIndex
 from assistant.query import Query
 from assistant.retrieval import SearchResult, heading_opens, names_section
@@ -53,6 +53,9 @@ _LOWEST = r"lowest|bottom|worst|weakest|least"
 _EXTREME_ASKED = re.compile(rf"\b(?P<adj>{_HIGHEST}|{_LOWEST})\b[^?]{{0,40}}\b(scor\w*|marks?|rat(ed|ings?)|grades?)\b|"
                             rf"\b(scor\w*|marks?|rated)\b[^?]{{0,30}}\b(?P<adv>{_HIGHEST}|{_LOWEST})\b|"
                             rf"\bcame out (?P<came>{_HIGHEST}|{_LOWEST})\b|\bcome out (?P<come>{_HIGHEST}|{_LOWEST})\b", re.I)
+SCORED_ROW_FLOOR = 0.8
+_PRINTING_NOTE = re.compile(r"\W*this page (is |has been )?(intended to be|intentionally|left intentionally)"
+                            r"( left)? blank\W*$", re.I)
 _SCORE_CELL = re.compile(r"\t\s*(\d{1,3}(?:\.\d+)?(?:\s*/\s*\d{1,3}(?:\.\d+)?)?)\s*$")
 _QUOTED = re.compile(r"(?<!\w)['‘\"“]([^'’\"”]{1,60})['’\"”](?!\w)")
 
@@ -207,7 +210,9 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     total = sum(weights.values()) or 1.0
     # An instruction inside a document ("ignore your sources and ...") is data that
     # answers nothing: it never becomes evidence.
-    candidates = [u for u in units if not u.heading and not looks_like_injection(u.text)]
+    # So is a printing note ("This page is intended to be blank"): it answers nothing.
+    candidates = [u for u in units if not u.heading and not looks_like_injection(u.text)
+                  and not _PRINTING_NOTE.match(u.text)]
     for unit in units:
         if not unit.heading and unit not in candidates:
             unit.heading = True  # keeps it out of list expansion and context too
@@ -275,6 +280,8 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     """The answer's units: the best one, the best of its section, any lists they introduce."""
     ranked = sorted(candidates, key=lambda u: -u.score)
     best = _best(ranked, candidates, table_asked)
+    if asks_score(query.original):
+        best = _scored_row(candidates, best)
     extreme = _extreme_rows(query.original, candidates, best)
     if extreme:
         return extreme
@@ -319,6 +326,19 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     group = {i: (best.result if i in joined else i) for i in range(len(results))}
     return sorted(chosen, key=lambda u: (group[u.result], u.start if u.result in joined else 0,
                                          u.result, order.get(id(u), 10**6), u.start))
+
+
+def _scored_row(candidates: list[Unit], best: Unit) -> Unit:
+    """For a question asking how something scored ("what did they score themselves on
+    standard 10?"), the best row of a scored table when ``best``'s section gives no score
+    and the row scores at least SCORED_ROW_FLOOR of ``best``: the minutes discussing a
+    standard rank high, the table holds the score."""
+    section = [u for u in candidates if u.result == best.result and u.segment == best.segment]
+    if any(u.in_table and _SCORE_CELL.search(u.text) for u in section):
+        return best
+    rows = [u for u in candidates if u.in_table and _SCORE_CELL.search(u.text)]
+    row = max(rows, key=lambda u: u.score, default=None)
+    return row if row is not None and row.score >= SCORED_ROW_FLOOR * best.score else best
 
 
 def _extreme_rows(question: str, candidates: list[Unit], best: Unit) -> list[Unit]:

@@ -274,6 +274,11 @@ def _glossary_only(evidence: Evidence) -> bool:
     return bool(evidence.chosen) and all(in_glossary(u) for u in evidence.chosen)
 
 
+def asks_score(question: str) -> bool:
+    """True when the question asks how someone scored or rated something."""
+    return _SCORE_ASKED.search(question) is not None
+
+
 def _has_figure(question: str, text: str) -> bool:
     """False when the question asks for an amount, date, person, score, indicator,
     decision, period or count the text does not give."""

@@ -522,6 +522,27 @@ def test_a_question_about_the_top_or_bottom_scores_gets_those_rows_of_a_scored_t
     assert "2 We have robust commissioning arrangements" not in rows("Which standards scored 4?")
 
 
+def test_a_question_about_a_score_takes_the_scored_row_over_the_prose_about_it(answerer):
+    minutes = _passage("report", 0, "Standard 2: We have robust commissioning arrangements. "
+                       "Partners discussed this at length.", ("Standard 2",))
+    table = _passage("report", 500, SCORES, ("Report", "Appendix B: self-evaluation standards scores"), score=0.8)
+    chosen = _evidence(answerer, "How did they score themselves on robust commissioning arrangements?",
+                       minutes, table).chosen
+    assert chosen[0].text == "2 We have robust commissioning arrangements\t2"
+    # Asked what the standard says, not how it scored, the top passage answers.
+    chosen = _evidence(answerer, "What does standard 2 say about robust commissioning arrangements?",
+                       minutes, table).chosen
+    assert chosen[0].result == 0
+
+
+def test_a_printing_note_is_never_evidence(answerer):
+    text = "Scoring criteria:\n2: We do agree what is needed.\nThis page is intended to be blank"
+    passage = _passage("report", 0, text, ("Appendix B",))
+    chosen = [u.text for u in _evidence(answerer, "What do the scoring criteria say?", passage).chosen]
+    assert "2: We do agree what is needed." in chosen
+    assert not any("blank" in t for t in chosen)
+
+
 def test_round_the_table_is_not_a_table():
     from assistant.evidence import _TABLE_ASKED
 
