@@ -320,6 +320,7 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
                 chosen.append(top)
     for unit in list(chosen):
         _bring_list(unit, chosen, units, results, document_text)
+        _bring_reply(unit, chosen, units, results)
     order = {id(u): i for i, u in enumerate(units)}
     # A section carried on in a neighbouring passage reads in the document's order.
     joined = {u.result for u in own}
@@ -387,6 +388,23 @@ def _best(ranked: list[Unit], candidates: list[Unit], table_asked: bool = False)
     if best.named != top[0].named:
         return best if best.named else top[0]
     return best if best.score >= SWITCH_MARGIN * top[0].score else top[0]
+
+
+# Minutes report a question and then its answer: "Howard Smith asked if the group was
+# expected to produce a framework ..." / "Carolyn Bird replied that ...".
+_ASKED_IN_MINUTES = re.compile(r"\b(asked|queried|enquired|wondered)\s+(if|whether|how|what|why|who|when)\b", re.I)
+
+
+def _bring_reply(unit: Unit, chosen: list[Unit], units: list[Unit], results: list[SearchResult]) -> None:
+    """A chosen unit reporting a question someone asked brings the sentence after it, the reply."""
+    if not _ASKED_IN_MINUTES.search(unit.text):
+        return
+    # The reply may open the next passage retrieved (chunking cut between the two).
+    doc_id = results[unit.result].document.doc_id
+    after = min((u for u in units if results[u.result].document.doc_id == doc_id
+                 and 0 <= u.start - unit.end <= 12), key=lambda u: u.start, default=None)
+    if after is not None and not after.heading and after not in chosen:
+        chosen.append(after)
 
 
 def _bring_list(unit: Unit, chosen: list[Unit], units: list[Unit], results: list[SearchResult],

@@ -535,6 +535,17 @@ def test_a_question_about_a_score_takes_the_scored_row_over_the_prose_about_it(a
     assert chosen[0].result == 0
 
 
+def test_a_question_reported_in_minutes_brings_its_reply(answerer):
+    asked = "The group reviewed the draft. Howard asked if the group had to produce a framework to measure the strategy."
+    replied = "Carolyn replied that this would be built into the review process."
+    # Chunking cut between the two, and the reply's passage ranked lower.
+    first = _passage("minutes", 0, asked, ("Minutes",))
+    second = _passage("minutes", len(asked) + 1, replied + " Tea was served afterwards.", ("Minutes",), score=0.5)
+    chosen = [u.text for u in _evidence(answerer, "Did they have to produce a framework to measure the "
+                                                  "strategy, what was said?", first, second).chosen]
+    assert chosen.index(replied) == chosen.index(asked.split(". ")[1]) + 1
+
+
 def test_a_printing_note_is_never_evidence(answerer):
     text = "Scoring criteria:\n2: We do agree what is needed.\nThis page is intended to be blank"
     passage = _passage("report", 0, text, ("Appendix B",))
