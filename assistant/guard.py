@@ -38,8 +38,9 @@ _MONEY_ASKED = re.compile(r"\bhow much\b[^?]{0,80}\b(put(ting)?|pa(y|id|ying)|co
                           r"\b(how much|total|overall|annual|yearly|what was the|what is the)\b"
                           r"[^?]{0,40}\b(fund\w*|money|budget\w*|spen[dt]\w*|cost\w*|value|income|"
                           r"grant\w*|invest\w*|rate|price|fee|tariff|charge|wage)s?\b|\bsalary\b|"
-                          r"\bpay (band|grade|scale)\b|\b(hourly|daily|weekly|unit)\s+(rate|price|cost|fee|pay)\b", re.I)
-_MONEY = re.compile(r"£\s?\d|\b\d[\d,.]*\s?(k|m|million|bn|billion|pounds)\b|\bpay band\b|\bgrade\b", re.I)
+                          r"\bpay (band|grade|scale)\b|\b(hourly|daily|weekly|unit)\s+(rate|price|cost|fee|pay)\b|"
+                          r"\b(procurement|tender\w*|financial|contract)\s+thresholds?\b|\bin (euros|pounds)\b", re.I)
+_MONEY = re.compile(r"[£€]\s?\d|\b\d[\d,.]*\s?(k|m|million|bn|billion|pounds|euros?)\b|\bpay band\b|\bgrade\b", re.I)
 _TIME_ASKED = re.compile(r"\bhow (much|long)\b[^?]{0,20}\b(notice|time|period|long)\b|\bhow long\b|"
                          r"\bwaiting times?\b", re.I)
 _TIME = re.compile(r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
@@ -57,10 +58,13 @@ _DATE = re.compile(rf"\b(19|20)\d\d\b|\b(?-i:{_MONTHS.title()})\b|\b(spring|summ
 # A question asking which person holds a post needs a person, or a post's title, in the
 # evidence: "which councillor chairs ...", "... filled, and by whom?".
 _PERSON_ASKED = re.compile(r"\bwhich\s+(councillor|person|officer|individual|member of staff|manager|director)\b|"
-                           r"\bby whom\b|\bwho\s+(was|were|has been|is)\s+(?:\w+ly\s+)?(appointed|recruited|employed)\b", re.I)
+                           r"\bby whom\b|\bwho\s+(chairs|heads)\b|\bwho\s+(was|were|has been|is)\s+(?:\w+ly\s+)?(appointed|recruited|employed)\b", re.I)
 _PERSON = re.compile(r"(?-i:\b(Director|Chair(man|person)?|Chief Executive|Manager|Officer|Lead Member|"
-                     r"Councillor|Cllr|Head of|Portfolio Holder)\b)|\*\*[A-Z][a-z]+ [A-Z]|"
-                     r"(?-i:\b[A-Z][a-z]+ [A-Z][a-z’'-]+\s+[–-]\s+[A-Z]{2,})")
+                     r"Councillor|Cllr|Head of|Portfolio Holder)\b)|(?-i:\*\*[A-Z][a-z]+ [A-Z])|"
+                     r"(?-i:\b[A-Z][a-z]+ [A-Z][a-z’'-]+\s+[–-]\s+[A-Z]{2,})|"
+                     # a post in running text: "chaired by the director of children's services"
+                     r"\b(the|its|their)\s+(director|chair(man|person)?|chief executive|lead member|"
+                     r"portfolio holder|head of [a-z]+)\b", re.I)
 # A question asking how someone scored or rated something needs a score or a verdict.
 _SCORE_ASKED = re.compile(r"\b(what|which)\s+(?:\w+\s+){0,2}?(scores?|ratings?|grades?)\b|\bhow did\b[^?]{0,40}\b(score|rate|grade)\b|"
                           r"\bscored? (itself|themselves|ourselves)\b", re.I)
@@ -75,16 +79,18 @@ _OUTCOME = re.compile(r"\b(agreed|decided|concluded|approved|resolved|endorsed|f
 _INDICATOR_ASKED = re.compile(r"\b(what|which)\s+(?:\w+\s+){0,2}?(KPIs?|(key )?performance indicators?|indicators?|"
                               r"targets?)\b(?!\s+(audience|group|population))", re.I)
 _INDICATOR = re.compile(r"\b(KPIs?|indicators?|targets?|NI\s?\d+|measures?|measured)\b|%", re.I)
-# Each kind of answer a question can ask for, and what the evidence must then hold; the
-# first kind the question asks for is the one checked.
-_ANSWER_KINDS = ((_MONEY_ASKED, _MONEY), (_DATE_ASKED, _DATE), (_PERSON_ASKED, _PERSON),
-                 (_SCORE_ASKED, _SCORE), (_INDICATOR_ASKED, _INDICATOR), (_OUTCOME_ASKED, _OUTCOME),
-                 (_TIME_ASKED, _TIME))
+# Each kind of answer a question can ask for, what the evidence must then hold, and what
+# a refusal says is missing; the first kind the question asks for is the one checked.
+_ANSWER_KINDS = ((_MONEY_ASKED, _MONEY, "amount"), (_DATE_ASKED, _DATE, "date"),
+                 (_PERSON_ASKED, _PERSON, "person or post"), (_SCORE_ASKED, _SCORE, "score"),
+                 (_INDICATOR_ASKED, _INDICATOR, "indicator or target"),
+                 (_OUTCOME_ASKED, _OUTCOME, "decision taken"), (_TIME_ASKED, _TIME, "length of time"))
 # A question asking which organisation did something needs an organisation's name: a
 # capitalised name with a word organisations are called by, that the question itself
 # does not give. (Acronyms do not count: the documents abbreviate every partnership.)
 _ORGANISATION_ASKED = re.compile(r"\bwhich\s+(?:\w+\s+){0,2}?(consultanc\w*|consultants?|organi[sz]ations?|"
-                                 r"compan(y|ies)|firms?|providers?|charit(y|ies)|contractors?|suppliers?)\b", re.I)
+                                 r"compan(y|ies)|firms?|providers?|charit(y|ies)|contractors?|suppliers?|councils?|"
+                                 r"(?:local )?authorit(y|ies))\b", re.I)
 _ORGANISATION = re.compile(r"(?-i:\b(?:[A-Z][\w'’&-]*\s+(?:(?:of|for|and|the)\s+)?){0,5}"
                            r"(?:Ltd|Limited|Consult\w*|Associates|Partnership|Programme|Office|Institute|"
                            r"Council|Trust|Department|Agency|University|Foundation|Network|Company|plc|LLP)\b)")
@@ -214,8 +220,9 @@ def judge(question: str, evidence: Evidence, library: Library, named: list[str],
     if law:
         return Verdict(False, f"none of them mentions {law}")
     chosen_text = " ".join(u.text for u in evidence.chosen)
-    if not _has_figure(question, chosen_text):
-        return Verdict(False, "the passages found give no figure for what the question asks")
+    missing = _missing_answer(question, chosen_text)
+    if missing:
+        return Verdict(False, f"the passages found give no {missing} for what the question asks")
     if _ORGANISATION_ASKED.search(question) and not _organisation_named(question, chosen_text):
         return Verdict(False, "the passages found name no organisation that did what the question asks")
     if _glossary_only(evidence) and not _MEANING_ASKED.search(question):
@@ -279,19 +286,21 @@ def asks_score(question: str) -> bool:
     return _SCORE_ASKED.search(question) is not None
 
 
-def _has_figure(question: str, text: str) -> bool:
-    """False when the question asks for an amount, date, person, score, indicator,
-    decision, period or count the text does not give."""
-    for asked, given in _ANSWER_KINDS:
+def _missing_answer(question: str, text: str) -> str:
+    """The kind of answer the question asks for ("amount", "date", "person or post",
+    "score", ..., "number") when ``text`` does not give one, else ""."""
+    for asked, given, kind in _ANSWER_KINDS:
         if asked.search(question):
             # What the question itself gives ("who was appointed as Joint Commissioning
             # Manager?") is not the answer it asks for.
-            return any(found.group(0).lower() not in question.lower() for found in given.finditer(text))
+            given_here = any(found.group(0).lower() not in question.lower() for found in given.finditer(text))
+            return "" if given_here else kind
     many = _HOW_MANY.search(question)
     if many:
         stem = many.group(1).lower()[:5]
-        return re.search(rf"\b{_NUMBER}\b(\s+[\w'’-]+){{0,3}}?\s+{re.escape(stem)}", text, re.I) is not None
-    return True
+        counted = re.search(rf"\b{_NUMBER}\b(\s+[\w'’-]+){{0,3}}?\s+{re.escape(stem)}", text, re.I)
+        return "" if counted else "number"
+    return ""
 
 
 def _after_documents(question: str, evidence: Evidence, library: Library) -> str:

@@ -391,6 +391,14 @@ def test_a_sub_heading_stays_inside_the_numbered_section_the_question_names(answ
     ("Who was actually appointed as the Joint Commissioning Manager?",
      "Recruit a Joint Commissioning Manager by autumn 2006.",
      "The Head of Commissioning took up the Joint Commissioning Manager post."),
+    ("Who chairs the Commissioning Executive?",
+     "The Commissioning Executive meets monthly.",
+     "The Commissioning Executive is chaired by the director of children's services."),
+    ("What is the current procurement threshold in euros?",
+     "Tenders follow EU regulations.", "Full tenders are required above €200,000."),
+    ("Which councils does the framework name as beacon authorities?",
+     "Most beacon authorities have no separate commissioning strategy.",
+     "Beacon authorities include Kent County Council."),
     ("Which consultancy drew up the commissioning toolkit?",
      "The toolkit is a series of questions to ask your partnership.",
      "The toolkit was drawn up with the Office for Public Management."),
@@ -398,6 +406,13 @@ def test_a_sub_heading_stays_inside_the_numbered_section_the_question_names(answ
 def test_a_question_needs_the_kind_of_answer_it_asks_for_in_the_evidence(question, without, given):
     assert not _judge(question, without).answer
     assert _judge(question, given).answer
+
+
+def test_a_refusal_for_want_of_an_answer_says_what_kind_was_missing():
+    assert _judge("Who chairs the Commissioning Executive?", "The Executive meets monthly.").reason == \
+        "the passages found give no person or post for what the question asks"
+    assert _judge("How many sub groups are there?", "Sub groups report monthly.").reason == \
+        "the passages found give no number for what the question asks"
 
 
 def test_a_question_about_one_document_is_not_answered_from_another():
