@@ -103,7 +103,10 @@ def _alias_groups(text: str, aliases: list[str]) -> list[tuple[int, int, list[st
     for alias in aliases:
         # Short or all-capital aliases ("NY", "CB") must match in capitals; others in any case.
         flags = 0 if (len(alias) <= 3 or alias.isupper()) else re.I
-        for found in re.finditer(rf"(?<![\w-]){re.escape(alias)}(?:'s)?(?![\w-])", text, flags):
+        # Acronyms slashed onto it are part of the name, in either order ("DH/DCSF").
+        slashed = r"[A-Z][A-Za-z]{1,5}"
+        for found in re.finditer(rf"(?<![\w/-])(?:{slashed}/)*{re.escape(alias)}(?:/{slashed})*(?:'s)?(?![\w/-])",
+                                 text, flags):
             spans.append((found.start(), found.end(), alias))
     groups: list[tuple[int, int, list[str]]] = []
     for start, end, alias in sorted(spans):

@@ -29,6 +29,12 @@ def test_a_document_named_by_its_acronyms_is_a_boost_not_words_to_match(tmp_path
     assert query.text.endswith("(Joint Strategic Needs Assessment)")
 
 
+def test_a_document_named_by_its_acronyms_in_either_order_is_one_name(tmp_path):
+    query = _prepare(tmp_path, "How does the DH/DCSF guide describe the JSNA?")
+    assert query.documents == ("national-guide",)
+    assert "DH" not in query.text and "Department" not in query.text
+
+
 def test_an_acronym_beside_its_document_name_is_spelled_out(tmp_path):
     query = _prepare(tmp_path, "Why did Haringey and the TPCT want a joint post?")
     assert query.documents == ("local-paper",)
