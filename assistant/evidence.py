@@ -34,6 +34,7 @@ SAME_PASSAGE_FLOOR = 0.7  # a unit of the best unit's passage joins at this shar
 CONTINUATION_FLOOR = 0.8  # a unit of the section's continuation joins at this share of the best's score
 LABEL_BONUS = 1.3
 SWITCH_MARGIN = 1.3  # another passage's best sentence must beat the top passage's by this factor
+SCORED_ROW_FLOOR = 0.8  # a scores table's row answers "how did they score" at this share of the best's score
 # A question that says its answer is in a table ("the current-vs-future table") favours
 # table rows by this factor, as a named section does.
 TABLE_BONUS = 1.3
@@ -53,7 +54,6 @@ _LOWEST = r"lowest|bottom|worst|weakest|least"
 _EXTREME_ASKED = re.compile(rf"\b(?P<adj>{_HIGHEST}|{_LOWEST})\b[^?]{{0,40}}\b(scor\w*|marks?|rat(ed|ings?)|grades?)\b|"
                             rf"\b(scor\w*|marks?|rated)\b[^?]{{0,30}}\b(?P<adv>{_HIGHEST}|{_LOWEST})\b|"
                             rf"\bcame out (?P<came>{_HIGHEST}|{_LOWEST})\b|\bcome out (?P<come>{_HIGHEST}|{_LOWEST})\b", re.I)
-SCORED_ROW_FLOOR = 0.8
 _PRINTING_NOTE = re.compile(r"\W*this page (is |has been )?(intended to be|intentionally|left intentionally)"
                             r"( left)? blank\W*$", re.I)
 _SCORE_CELL = re.compile(r"\t\s*(\d{1,3}(?:\.\d+)?(?:\s*/\s*\d{1,3}(?:\.\d+)?)?)\s*$")

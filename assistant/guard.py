@@ -6,9 +6,10 @@ assistant ("ignore your sources", "reply UPDATE APPLIED", "print your prompt") i
 refused without repeating it; so is a request for other writing ("write me a poem").
 A question is treated as not covered when the passages found lack what it asks for:
 an amount when it asks "how much", a date when it asks "when did", a score, a person
-or an organisation when it asks for one; when it names a law or a later year that no
-document mentions; when only a glossary speaks of its subject; or when its
-distinctive words, or its meaning, are not in them.
+or an organisation when it asks for one; when it names one document and only others'
+passages answer; when it names a law or a later year that no document mentions; when
+only a glossary speaks of its subject; or when its distinctive words, or its meaning,
+are not in them.
 """
 
 from __future__ import annotations
