@@ -244,7 +244,8 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     for unit, text, sim in zip(candidates, plain, sims):
         named = opens(unit.segment_heading) or opens(unit.parent_heading) \
             if unit.segment_heading else labelled[unit.result] and unit.result not in opened_inside
-        unit.named = (bool(labels) and named or unit.row_label.lower() in quoted) and in_scope[unit.result]
+        unit.named = (bool(labels) and named or unit.row_label.lower() in quoted
+                      or _numbered_row(unit, labels, results[unit.result].text)) and in_scope[unit.result]
         present = set(lexical.terms(text)) | (label_terms if unit.named else set())
         # The passage's headings speak for its sentences too, at half weight, and so does
         # the heading inside the passage that opens the unit's part ("Legislation and
@@ -329,15 +330,32 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
                                          u.result, order.get(id(u), 10**6), u.start))
 
 
+def _numbered_row(unit: Unit, labels: list[str], passage: str) -> bool:
+    """True when ``unit`` is row N of a table whose header names what the rows are ("7 We
+    influence the market ..." under "Standard / Score") and the question names that N
+    ("standard 7")."""
+    if not unit.in_table or not labels:
+        return False
+    number = re.match(r"\s*(\d{1,2})\.?\s", unit.text)
+    if not number:
+        return False
+    return any(label.split()[-1] == number.group(1) and
+               re.search(rf"^\s*{re.escape(label.split()[0])}s?\s*\t", passage, re.I | re.M)
+               for label in labels if len(label.split()) == 2)
+
+
 def _scored_row(candidates: list[Unit], best: Unit) -> Unit:
     """For a question asking how something scored ("what did they score themselves on
-    standard 10?"), the best row of a scored table when ``best``'s section gives no score
-    and the row scores at least SCORED_ROW_FLOOR of ``best``: the minutes discussing a
-    standard rank high, the table holds the score."""
+    standard 10?"), the row of a scored table the question names, or else the best row
+    when it scores at least SCORED_ROW_FLOOR of ``best``, when ``best``'s section gives no
+    score: the minutes discussing a standard rank high, the table holds the score."""
     section = [u for u in candidates if u.result == best.result and u.segment == best.segment]
     if any(u.in_table and _SCORE_CELL.search(u.text) for u in section):
         return best
     rows = [u for u in candidates if u.in_table and _SCORE_CELL.search(u.text)]
+    named = [u for u in rows if u.named]
+    if named:  # the row the question names ("standard 7"), however few of its words it shares
+        return max(named, key=lambda u: u.score)
     row = max(rows, key=lambda u: u.score, default=None)
     return row if row is not None and row.score >= SCORED_ROW_FLOOR * best.score else best
 

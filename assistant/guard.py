@@ -70,7 +70,7 @@ _PERSON = re.compile(r"(?-i:\b(Director|Chair(man|person)?|Chief Executive|Manag
 _SCORE_ASKED = re.compile(r"\b(what|which)\s+(?:\w+\s+){0,2}?(scores?|ratings?|grades?)\b|\bhow did\b[^?]{0,40}\b(score|rate|grade)\b|"
                           r"\bscored? (itself|themselves|ourselves)\b", re.I)
 _SCORE = re.compile(r"(?<![.\d])\b[0-5]\b(?![.\d])|\blevel \d|\b\d\s*(/|out of)\s*\d|\b(excellent|adequate|poor|"
-                    r"weak|outstanding|satisfactory|inadequate|green|amber|RAG)\b", re.I)
+                    r"weak|outstanding|satisfactory|inadequate|green|amber|RAG|(very |relatively )?(low|high))\b", re.I)
 # A question asking what a body decided or concluded needs a decision reported: a paper
 # written for a meeting proposes, it does not record what the meeting then decided.
 _OUTCOME_ASKED = re.compile(r"\bwhat did\b[^?]{0,80}\b(decide|conclude|resolve|rule)\b", re.I)

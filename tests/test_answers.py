@@ -381,6 +381,9 @@ def test_a_sub_heading_stays_inside_the_numbered_section_the_question_names(answ
      "The standards provide a check list for success.", "It scored itself 3 against standard 11."),
     ("What overall score did the council give itself on the self-analysis tool?",
      "The council ran the self-analysis tool at a workshop.", "The council scored itself 2 overall."),
+    ("What score did the group give the standard on influencing the market?",
+     "The group discussed what influencing the market meant.",
+     "Scoring against this standard was currently very low."),
     ("What KPIs does the performance sub group report each quarter?",
      "The sub group reports to the Commissioning Group each quarter.",
      "The sub group reports each quarter on NI 54, the services for disabled children indicator."),
@@ -544,6 +547,11 @@ def test_a_question_about_a_score_takes_the_scored_row_over_the_prose_about_it(a
     chosen = _evidence(answerer, "How did they score themselves on robust commissioning arrangements?",
                        minutes, table).chosen
     assert chosen[0].text == "2 We have robust commissioning arrangements\t2"
+    # The row the question names by number takes the answer, though it shares few words.
+    minutes = _passage("report", 0, "Standard 2: We have robust commissioning arrangements. It was felt "
+                       "that scoring against this standard was currently low.", ("Standard 2",))
+    chosen = _evidence(answerer, "What score did the group give itself for standard 2?", minutes, table).chosen
+    assert [u.text for u in chosen] == ["2 We have robust commissioning arrangements\t2"]
     # Asked what the standard says, not how it scored, the top passage answers.
     chosen = _evidence(answerer, "What does standard 2 say about robust commissioning arrangements?",
                        minutes, table).chosen
