@@ -241,11 +241,12 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     definition_asked = _DEFINITION_ASKED.search(query.original) is not None
     # A quoted name ("which stages come under 'Do'?") names the table rows it heads.
     quoted = {q.strip().lower() for q in _QUOTED.findall(query.original)}
+    numbered_rows = [_rows_named(labels, r.text) for r in results]
     for unit, text, sim in zip(candidates, plain, sims):
         named = opens(unit.segment_heading) or opens(unit.parent_heading) \
             if unit.segment_heading else labelled[unit.result] and unit.result not in opened_inside
         unit.named = (bool(labels) and named or unit.row_label.lower() in quoted
-                      or _numbered_row(unit, labels, results[unit.result].text)) and in_scope[unit.result]
+                      or _row_number(unit) in numbered_rows[unit.result]) and in_scope[unit.result]
         present = set(lexical.terms(text)) | (label_terms if unit.named else set())
         # The passage's headings speak for its sentences too, at half weight, and so does
         # the heading inside the passage that opens the unit's part ("Legislation and
@@ -330,18 +331,22 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
                                          u.result, order.get(id(u), 10**6), u.start))
 
 
-def _numbered_row(unit: Unit, labels: list[str], passage: str) -> bool:
-    """True when ``unit`` is row N of a table whose header names what the rows are ("7 We
-    influence the market ..." under "Standard / Score") and the question names that N
-    ("standard 7")."""
-    if not unit.in_table or not labels:
-        return False
-    number = re.match(r"\s*(\d{1,2})\.?\s", unit.text)
-    if not number:
-        return False
-    return any(label.split()[-1] == number.group(1) and
-               re.search(rf"^\s*{re.escape(label.split()[0])}s?\s*\t", passage, re.I | re.M)
-               for label in labels if len(label.split()) == 2)
+def _rows_named(labels: list[str], passage: str) -> set[str]:
+    """The row numbers the question names in the passage's tables: {"7"} for "standard 7"
+    when a table's header row begins "Standard" (its rows read "7 We influence ...")."""
+    return {label.split()[1] for label in labels if len(label.split()) == 2
+            and re.search(rf"^\s*{re.escape(label.split()[0])}s?\s*\t", passage, re.I | re.M)}
+
+
+def _row_number(unit: Unit) -> str | None:
+    """The number a table row begins with ("7" for "7 We influence ..."), if any."""
+    number = re.match(r"\s*(\d{1,2})\.?\s", unit.text) if unit.in_table else None
+    return number.group(1) if number else None
+
+
+def _score_cell(unit: Unit) -> re.Match | None:
+    """The score in a table row's last cell ("4", "1 / 2"), if it has one."""
+    return _SCORE_CELL.search(unit.text) if unit.in_table else None
 
 
 def _scored_row(candidates: list[Unit], best: Unit) -> Unit:
@@ -350,9 +355,9 @@ def _scored_row(candidates: list[Unit], best: Unit) -> Unit:
     when it scores at least SCORED_ROW_FLOOR of ``best``, when ``best``'s section gives no
     score: the minutes discussing a standard rank high, the table holds the score."""
     section = [u for u in candidates if u.result == best.result and u.segment == best.segment]
-    if any(u.in_table and _SCORE_CELL.search(u.text) for u in section):
+    if any(_score_cell(u) for u in section):
         return best
-    rows = [u for u in candidates if u.in_table and _SCORE_CELL.search(u.text)]
+    rows = [u for u in candidates if _score_cell(u)]
     named = [u for u in rows if u.named]
     if named:  # the row the question names ("standard 7"), however few of its words it shares
         return max(named, key=lambda u: u.score)
@@ -369,7 +374,7 @@ def _extreme_rows(question: str, candidates: list[Unit], best: Unit) -> list[Uni
     word = next(w for w in asked.group("adj", "adv", "came", "come") if w)
     scored: dict[int, list[tuple[float, Unit]]] = {}
     for unit in candidates:
-        cell = _SCORE_CELL.search(unit.text) if unit.in_table else None
+        cell = _score_cell(unit)
         if cell:
             values = [float(v) for v in re.findall(r"\d+(?:\.\d+)?", cell.group(1))]
             scored.setdefault(unit.result, []).append((sum(values) / len(values), unit))

@@ -157,14 +157,15 @@ class Library:
     titles: Mapping[str, str] = field(default_factory=dict)  # document id -> its title
 
     @cached_property
-    def _texts(self) -> list[str]:
+    def _texts(self) -> dict[str, str]:
         # Read and normalised once per Library, not once per phrase looked for.
-        return [" ".join((self.document_text(d) or "").lower().split()) for d in self.documents]
+        return {d: " ".join((self.document_text(d) or "").lower().split()) for d in self.documents}
 
-    def mentions(self, phrase: str) -> bool:
-        """True when some document contains ``phrase`` (case and spacing aside)."""
+    def mentions(self, phrase: str, doc_id: str | None = None) -> bool:
+        """True when some document (or ``doc_id``) contains ``phrase``, case and spacing aside."""
         wanted = " ".join(phrase.lower().split())
-        return any(wanted in text for text in self._texts)
+        texts = self._texts.values() if doc_id is None else [self._texts.get(doc_id, "")]
+        return any(wanted in text for text in texts)
 
 
 @dataclass(frozen=True)
@@ -252,10 +253,9 @@ def _acronyms_absent(question: str, named: list[str], library: Library) -> list[
     if not named:
         return []
     def uses(doc_id: str, acronym: str) -> bool:
-        text = library.document_text(doc_id) or ""
         long = library.expansions.get(acronym, "")
-        return re.search(rf"{re.escape(acronym)}\b", text) is not None or (
-            bool(long) and long.lower() in text.lower())
+        return re.search(rf"{re.escape(acronym)}\b", library.document_text(doc_id) or "") is not None or (
+            bool(long) and library.mentions(long, doc_id))
     missing = []
     for found in dict.fromkeys(_ACRONYM.findall(question)):
         acronym = re.sub(r"s$|\d+$", "", found) if not found.isupper() or found[-1].isdigit() else found

@@ -96,6 +96,9 @@ def _labels(text: str) -> list[str]:
     return list(dict.fromkeys(labels))
 
 
+_SLASHED = r"[A-Z][A-Za-z]{1,5}"  # an acronym joined to a nickname by "/"
+
+
 def _alias_groups(text: str, aliases: list[str]) -> list[tuple[int, int, list[str]]]:
     """Where ``aliases`` occur in ``text``, as names: overlapping or adjacent matches
     ("DCSF/DH world class commissioning guide") make one name."""
@@ -104,8 +107,7 @@ def _alias_groups(text: str, aliases: list[str]) -> list[tuple[int, int, list[st
         # Short or all-capital aliases ("NY", "CB") must match in capitals; others in any case.
         flags = 0 if (len(alias) <= 3 or alias.isupper()) else re.I
         # Acronyms slashed onto it are part of the name, in either order ("DH/DCSF").
-        slashed = r"[A-Z][A-Za-z]{1,5}"
-        for found in re.finditer(rf"(?<![\w/-])(?:{slashed}/)*{re.escape(alias)}(?:/{slashed})*(?:'s)?(?![\w/-])",
+        for found in re.finditer(rf"(?<![\w/-])(?:{_SLASHED}/)*{re.escape(alias)}(?:/{_SLASHED})*(?:'s)?(?![\w/-])",
                                  text, flags):
             spans.append((found.start(), found.end(), alias))
     groups: list[tuple[int, int, list[str]]] = []
