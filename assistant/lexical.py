@@ -26,6 +26,13 @@ def _stopwords() -> list[str]:
     return sorted(set(STOPWORDS_EN_PLUS) | set(QUESTION_WORDS))
 
 
+# Light verbs and fillers of spoken questions ("what should go in it?", "anything on the
+# market?"). Dropped from what is asked, not from the index: "go" would otherwise outweigh
+# a question's topic words, while the passages' statistics stay as they are.
+QUESTION_FILLERS = ["go", "goes", "going", "get", "gets", "getting", "anything", "something",
+                    "bother", "stuff", "talk", "talks", "bit"]
+
+
 class LexicalIndex:
     """BM25 (bm25s, English Snowball stemming, English stop words)."""
 
@@ -36,6 +43,7 @@ class LexicalIndex:
         self._bm25s = bm25s
         self.stemmer = Stemmer.Stemmer("english")
         self.stopwords = _stopwords()
+        self.question_stopwords = sorted(set(self.stopwords) | set(QUESTION_FILLERS))
         self.chunks = chunks
         self.index = bm25s.BM25()
         self.doc_freq: dict[str, int] = {}
@@ -52,8 +60,9 @@ class LexicalIndex:
         self._vocabulary = sorted(self.doc_freq)
 
     def terms(self, text: str) -> list[str]:
-        """Stemmed content words of ``text``, as the index sees them."""
-        return self._bm25s.tokenize([text], stopwords=self.stopwords, stemmer=self.stemmer,
+        """Stemmed content words of ``text``, as the index sees them (less the fillers
+        of spoken questions)."""
+        return self._bm25s.tokenize([text], stopwords=self.question_stopwords, stemmer=self.stemmer,
                                     return_ids=False, show_progress=False)[0]
 
     def idf(self, term: str) -> float:
@@ -82,8 +91,7 @@ class LexicalIndex:
         """Best chunks for ``text`` with their BM25 scores (only those scoring above 0)."""
         if not self.chunks:
             return []
-        tokens = self._bm25s.tokenize([text], stopwords=self.stopwords, stemmer=self.stemmer,
-                                      return_ids=False, show_progress=False)[0]
+        tokens = self.terms(text)
         vocab = self.index.vocab_dict
         tokens = [t for t in tokens if t in vocab]
         if not tokens:

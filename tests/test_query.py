@@ -52,3 +52,18 @@ def test_the_shipped_table_spells_out_abbreviations_people_type():
     query = prepare("Central Beds step 1: does it cover LAC placed here by other councils?", SHIPPED, [])
     assert query.text.endswith("(looked after children)")
     assert "Child and Adolescent Mental Health Services" in prepare("Who commissions CAMHS?", SHIPPED, []).text
+
+
+def test_fillers_of_spoken_questions_weigh_nothing_but_stay_in_the_index():
+    from assistant.catalog import ChunkRecord
+    from assistant.lexical import LexicalIndex
+
+    def chunk(n: int, text: str) -> ChunkRecord:
+        return ChunkRecord(f"c{n}", "guide", n, text, 0, len(text), "", (), "")
+
+    index = LexicalIndex([chunk(0, "Say where you want to go for your population, and why."),
+                          chunk(1, "A commissioning strategy sets out purpose and a gap analysis."),
+                          chunk(2, "Budgets are pooled under section 75.")])
+    assert "go" not in index.terms("I'm writing a strategy - what should go in it?")
+    assert index.idf("go") > 0  # the passages' own statistics are untouched
+    assert index.search("I'm writing a strategy - what should go in it?", 3)[0][0].chunk_id == "c1"
