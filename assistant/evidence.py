@@ -114,7 +114,8 @@ def units_of(results: list[SearchResult]) -> list[Unit]:
             line = line_match.group()
             base = offset + line_match.start()
             row_label, width = _row_label(line, row_label, width)
-            if line.strip() in headings or _numbered_heading(line):
+            is_heading = _is_heading(line, headings)
+            if is_heading or _numbered_heading(line):
                 segment += 1
                 heading = line.strip()
                 if _STRUCTURAL.match(heading):
@@ -122,7 +123,7 @@ def units_of(results: list[SearchResult]) -> list[Unit]:
                 elif _STRUCTURAL.match(opened_by):
                     parent = opened_by  # an unnumbered one belongs to the numbered one above
                 opened_by = heading
-            if line.strip() in headings:
+            if is_heading:
                 # A heading that is a whole sentence ("Part 2. Look within the overall
                 # picture at ...") says as much as any paragraph: it can be evidence.
                 long = len(opened_by.split()) >= LONG_HEADING_WORDS
@@ -146,6 +147,12 @@ def units_of(results: list[SearchResult]) -> list[Unit]:
                                   segment_heading=opened_by, parent_heading=parent, in_table="\t" in line,
                                   row_label=row_label))
     return units
+
+
+def _is_heading(line: str, headings: set[str]) -> bool:
+    """True if ``line`` is one of the passage's headings, whole or as shortened in its path."""
+    line = line.strip()
+    return line in headings or any(h.endswith("…") and line.startswith(h[:-1]) for h in headings)
 
 
 def _defines(text: str, weights: dict[str, float], lexical: LexicalIndex) -> bool:
@@ -307,7 +314,7 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     opening = next((j for j, u in enumerate(own) if u.named), 0)
     order = ([opening] if best.named else []) + sorted(range(len(own)), key=lambda j: -own[j].score)
     for j in order:
-        if 0 <= j < len(own) and own[j] not in chosen and _words(chosen) + _words([own[j]]) <= CONTEXT_WORDS:
+        if 0 <= j < len(own) and own[j] not in chosen and _body_words(chosen + [own[j]]) <= CONTEXT_WORDS:
             chosen.append(own[j])
     for unit in own:
         if len(chosen) >= MAX_UNITS or _words(chosen) >= MAX_WORDS:
@@ -389,6 +396,11 @@ def _extreme_rows(question: str, candidates: list[Unit], best: Unit) -> list[Uni
 
 def _words(units: list[Unit]) -> int:
     return sum(len(u.text.split()) for u in units)
+
+
+def _body_words(units: list[Unit]) -> int:
+    """Words of ``units`` but for a section's own heading line, which only names it."""
+    return sum(len(u.text.split()) for u in units if u.text != u.segment_heading)
 
 
 def _best(ranked: list[Unit], candidates: list[Unit], table_asked: bool = False) -> Unit:

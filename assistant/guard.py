@@ -43,7 +43,8 @@ _MONEY_ASKED = re.compile(r"\bhow much\b[^?]{0,80}\b(put(ting)?|pa(y|id|ying)|co
                           r"\b(procurement|tender\w*|financial|contract)\s+thresholds?\b|\bin (euros|pounds)\b", re.I)
 _MONEY = re.compile(r"[£€]\s?\d|\b\d[\d,.]*\s?(k|m|million|bn|billion|pounds|euros?)\b|\bpay band\b|\bgrade\b", re.I)
 _TIME_ASKED = re.compile(r"\bhow (much|long)\b[^?]{0,20}\b(notice|time|period|long)\b|\bhow long\b|"
-                         r"\bwaiting times?\b", re.I)
+                         r"\bwaiting times?\b|\b(contracts?|tenders?|notice|consultation|funding)\s+"
+                         r"(length|duration|period|term)s?\b|\b(length|duration) of\b", re.I)
 _TIME = re.compile(r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
                    r"twenty|thirty|forty|fifty|sixty|ninety|several|few)[\s-]"
                    r"(day|week|fortnight|month|year)s?\b", re.I)

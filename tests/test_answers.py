@@ -603,3 +603,42 @@ def test_markup_left_by_a_conversion_is_not_shown_in_an_answer():
 
     text = '<p>Describes the overall outcomes.</p> <ul style="list-style-type: none"> • 7-8 maximum.</p>'
     assert _readable([Unit(0, text, 0, len(text))]) == "Describes the overall outcomes. • 7-8 maximum."
+
+
+def test_a_contract_length_asks_for_a_length_of_time():
+    question = "What's the minimum contract length used when commissioning from the third sector?"
+    assert _judge(question, "Contracts with the third sector follow the Compact.").reason == \
+        "the passages found give no length of time for what the question asks"
+    assert _judge(question, "Contracts with the third sector run for three years.").answer
+
+
+def test_a_heading_shortened_in_the_path_still_opens_its_section():
+    from assistant.evidence import units_of
+    from assistant.structure import _short
+
+    heading = "Part 7. Develop and extend Joint Commissioning from pooled budgets and pooled resources"
+    assert _short(heading).endswith("…")  # the path holds it cut short
+    text = f"Check the procurement website before tendering.\n{heading}\nPooling rests on section 75."
+    units = units_of([_passage("staffs", 0, text, ("Part 6. Decide", _short(heading)))])
+    before, title, after = units
+    assert title.text == heading and after.segment_heading == heading
+    assert before.segment != after.segment  # Part 6's last sentence is not read as Part 7's
+
+
+def test_a_section_heading_line_does_not_spend_the_answer_word_budget():
+    from assistant.evidence import CONTEXT_WORDS, SAME_PASSAGE_FLOOR, Unit, _choose
+    from assistant.query import Query
+
+    heading = "Part 7. Develop and extend joint commissioning from pooled budgets and resources"
+    passage = _passage("staffs", 0, "x" * 2000, (heading,))
+    words = (CONTEXT_WORDS - 10) // 2  # two sentences fit the budget only without the heading
+
+    def unit(text: str, start: int, score: float) -> Unit:
+        return Unit(0, text, start, start + len(text), score=score, segment=1, segment_heading=heading, named=True)
+
+    title = unit(heading, 0, 0.5)
+    best = unit(" ".join(["pooling"] * words), 100, 1.0)
+    second = unit(" ".join(["aligning"] * words), 1000, SAME_PASSAGE_FLOOR - 0.1)
+    chosen = _choose(Query("What does part 7 say?", "What does part 7 say?", (), ("part 7",)),
+                     [passage], [title, best, second], [title, best, second])
+    assert chosen == [title, best, second]
