@@ -82,6 +82,7 @@ class Unit:
     # The row's first cell, or the one above it when the table merged them ("Do" over
     # stages 6-8 of the 'Assess, Plan, Do, Review' table).
     row_label: str = ""
+    cells: tuple[str, ...] = ()  # a table row's cells, as the line sets them out
 
 
 @dataclass
@@ -145,7 +146,7 @@ def units_of(results: list[SearchResult]) -> list[Unit]:
                     text, start, pending = line[pending - base:begin + lead + len(text)].strip(), pending, None
                 units.append(Unit(i, text, start, start + len(text), segment=segment,
                                   segment_heading=opened_by, parent_heading=parent, in_table="\t" in line,
-                                  row_label=row_label))
+                                  row_label=row_label, cells=tuple(line.split("\t")) if "\t" in line else ()))
     return units
 
 
@@ -253,7 +254,9 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
         named = opens(unit.segment_heading) or opens(unit.parent_heading) \
             if unit.segment_heading else labelled[unit.result] and unit.result not in opened_inside
         unit.named = (bool(labels) and named or unit.row_label.lower() in quoted
-                      or _row_number(unit) in numbered_rows[unit.result]) and in_scope[unit.result]
+                      or any(_row_number(unit, column, width) == number
+                             for column, width, number in numbered_rows[unit.result])) \
+            and in_scope[unit.result]
         present = set(lexical.terms(text)) | (label_terms if unit.named else set())
         # The passage's headings speak for its sentences too, at half weight, and so does
         # the heading inside the passage that opens the unit's part ("Legislation and
@@ -338,16 +341,31 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
                                          u.result, order.get(id(u), 10**6), u.start))
 
 
-def _rows_named(labels: list[str], passage: str) -> set[str]:
-    """The row numbers the question names in the passage's tables: {"7"} for "standard 7"
-    when a table's header row begins "Standard" (its rows read "7 We influence ...")."""
-    return {label.split()[1] for label in labels if len(label.split()) == 2
-            and re.search(rf"^\s*{re.escape(label.split()[0])}s?\s*\t", passage, re.I | re.M)}
+def _rows_named(labels: list[str], passage: str) -> set[tuple[int, int, str]]:
+    """The table rows the question names in the passage, as (column, header width, number):
+    (0, 2, "7") for "standard 7" when a header row reads "Standard | Score" (its rows read
+    "7 We influence ... | 1 / 2"), (1, 4, "2") for "stage 2" under "Activity | Stage | ..."."""
+    pairs = [tuple(label.split()) for label in labels if len(label.split()) == 2]
+    named: set[tuple[int, int, str]] = set()
+    for line in passage.splitlines() if pairs else ():
+        if "\t" not in line:
+            continue
+        cells = [c.strip().lower() for c in line.split("\t")]
+        for column, cell in enumerate(cells):
+            named |= {(column, len(cells), number) for word, number in pairs if cell in (word, word + "s")}
+    return named
 
 
-def _row_number(unit: Unit) -> str | None:
-    """The number a table row begins with ("7" for "7 We influence ..."), if any."""
-    number = re.match(r"\s*(\d{1,2})\.?\s", unit.text) if unit.in_table else None
+def _row_number(unit: Unit, column: int = 0, width: int = 0) -> str | None:
+    """The number a table row gives in the header's ``column`` ("7" for "7 We influence
+    ..."), if any. A row with fewer cells than the header lost its merged first cells in
+    conversion ("2 | Focus on ..." under "Assess | 1 | ..."): its cells align from the right."""
+    if not unit.in_table:
+        return None
+    column -= max(width - len(unit.cells), 0)
+    if not 0 <= column < len(unit.cells):
+        return None
+    number = re.match(r"\s*(\d{1,2})\.?(?:\s|$)", unit.cells[column])
     return number.group(1) if number else None
 
 

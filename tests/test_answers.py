@@ -642,3 +642,26 @@ def test_a_section_heading_line_does_not_spend_the_answer_word_budget():
     chosen = _choose(Query("What does part 7 say?", "What does part 7 say?", (), ("part 7",)),
                      [passage], [title, best, second], [title, best, second])
     assert chosen == [title, best, second]
+
+
+def test_a_question_asking_what_share_needs_a_share_given():
+    question = "What % of PCT spend should go on children's services?"
+    assert _judge(question, "PCT spend on children's services is reported each year.").reason == \
+        "the passages found give no percentage or share for what the question asks"
+    assert _judge(question, "About 12% of PCT spend goes on children's services.").answer
+    assert _judge("What proportion of the budget is pooled?", "Half of the budget is pooled.").answer
+
+
+def test_a_table_row_is_named_by_the_column_its_header_gives(answerer):
+    # The conversion drops a row's merged first cell ("Assess" over stages 1-3), so
+    # stage 2's row has one cell fewer than the header: its cells align from the right.
+    table = ("Activity\tStage\tTitle\tGuidance\n"
+             "Assess\t1\tLook at outcomes\tConsider recent trends in outcomes for children.\n"
+             "2\tFocus on particular groups\tLook at outcomes for specific groups of children.\n"
+             "3\tNeeds analysis\tUse outcome data and the views of families.\n"
+             "Plan\t4\tSet priorities\tAgree the nature and scale of the local challenge.")
+    passage = _passage("model", 0, table, ("Commissioning framework",))
+    evidence = _evidence(answerer, "In the commissioning framework table, what's stage 2 about?", passage)
+    named = [u.text for u in evidence.units if u.named]
+    assert named == ["2\tFocus on particular groups\tLook at outcomes for specific groups of children."]
+    assert evidence.chosen[0].text == named[0]
