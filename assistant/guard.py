@@ -81,9 +81,14 @@ _OUTCOME = re.compile(r"\b(agreed|decided|concluded|approved|resolved|endorsed|f
 _INDICATOR_ASKED = re.compile(r"\b(what|which)\s+(?:\w+\s+){0,2}?(KPIs?|(key )?performance indicators?|indicators?|"
                               r"targets?)\b(?!\s+(audience|group|population))", re.I)
 _INDICATOR = re.compile(r"\b(KPIs?|indicators?|targets?|NI\s?\d+|measures?|measured)\b|%", re.I)
+# A question asking what share of something ("what % of PCT spend ...") needs a share given.
+_SHARE_ASKED = re.compile(r"\b(what|which|how much|how big a|how large a)\s+(?:\w+\s+){0,2}?"
+                          r"(%|per\s?cent\w*|proportion|fraction)(?!\w)", re.I)
+_SHARE = re.compile(r"\d\s?%|\bper\s?cent\b|\b(half|one third|a third|two thirds|a quarter|three quarters|"
+                    r"majority|minority)\b", re.I)
 # Each kind of answer a question can ask for, what the evidence must then hold, and what
 # a refusal says is missing; the first kind the question asks for is the one checked.
-_ANSWER_KINDS = ((_MONEY_ASKED, _MONEY, "amount"), (_DATE_ASKED, _DATE, "date"),
+_ANSWER_KINDS = ((_SHARE_ASKED, _SHARE, "percentage or share"), (_MONEY_ASKED, _MONEY, "amount"), (_DATE_ASKED, _DATE, "date"),
                  (_PERSON_ASKED, _PERSON, "person or post"), (_SCORE_ASKED, _SCORE, "score"),
                  (_INDICATOR_ASKED, _INDICATOR, "indicator or target"),
                  (_OUTCOME_ASKED, _OUTCOME, "decision taken"), (_TIME_ASKED, _TIME, "length of time"))

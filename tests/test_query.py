@@ -67,3 +67,11 @@ def test_fillers_of_spoken_questions_weigh_nothing_but_stay_in_the_index():
     assert "go" not in index.terms("I'm writing a strategy - what should go in it?")
     assert index.idf("go") > 0  # the passages' own statistics are untouched
     assert index.search("I'm writing a strategy - what should go in it?", 3)[0][0].chunk_id == "c1"
+
+
+def test_an_acronym_whose_meaning_is_asked_is_the_subject_not_a_document(tmp_path):
+    query = _prepare(tmp_path, "What's DCSF short for, and what was the department called before?")
+    assert query.documents == ()
+    assert "DCSF" in query.text and "(Department for Children, Schools and Families)" in query.text
+    # Named by a nickname that is not an acronym, the document still is one.
+    assert _prepare(tmp_path, "What does JSNA stand for in the DH guide?").documents == ("national-guide",)
