@@ -27,6 +27,9 @@ _UNITS = r"step|part|stage|standard|std|phase|competenc(?:y|ies)|section|appendi
 _UNIT = re.compile(rf"\b({_UNITS})\s+(\d{{1,2}}(?:\.\d{{1,2}})?|[A-Z]\b|{'|'.join(_NUMBER_WORDS)})\b", re.I)
 # ... and "the first step", "fifth stage".
 _ORDINAL_UNIT = re.compile(rf"\b({'|'.join(_ORDINALS)})\s+(step|stage|part|phase|standard)\b", re.I)
+# "parts 1-2", "steps 3 to 5", "stages 1, 2 and 3": several units at once.
+_UNIT_RUN = re.compile(r"\b(step|part|stage|standard|phase)s\s+(\d{1,2}(?:\s*(?:,|-|–|to|and|&)\s*\d{1,2})+)\b", re.I)
+MAX_RUN = 9  # a range wider than this is not a list of units ("standards 1-13" is all of them)
 # A bare dotted number ("the schematic (9.2)") names a numbered section.
 _DOTTED = re.compile(r"(?<![\w.])(\d{1,2}\.\d{1,2})(?![\w.])")
 _STEP_WORDS = ("Step", "Part", "Stage")
@@ -77,6 +80,8 @@ def _labels(text: str) -> list[str]:
     """Section labels a question names, in the spellings the documents use."""
     found = [(w, n) for w, n in _UNIT.findall(text)]
     found += [(w, _ORDINALS[o.lower()]) for o, w in _ORDINAL_UNIT.findall(text)]
+    for word, run in _UNIT_RUN.findall(text):
+        found += [(word, n) for n in _run_numbers(run)]
     labels: list[str] = []
     for word, number in found:
         word = word.lower()
@@ -94,6 +99,18 @@ def _labels(text: str) -> list[str]:
             labels.append(f"{word.title()} {number}")
     labels += [n for n in _DOTTED.findall(text) if n not in labels]
     return list(dict.fromkeys(labels))
+
+
+def _run_numbers(run: str) -> list[str]:
+    """The numbers "1-2", "3 to 5" or "1, 2 and 3" name, ranges spelled out."""
+    numbers: list[int] = []
+    for piece in re.split(r"\s*(?:,|and|&)\s*", run):
+        ends = [int(n) for n in re.findall(r"\d{1,2}", piece)]
+        if len(ends) == 2 and 0 < ends[1] - ends[0] <= MAX_RUN:
+            numbers += range(ends[0], ends[1] + 1)
+        elif len(ends) == 1:
+            numbers += ends
+    return [str(n) for n in dict.fromkeys(numbers)]
 
 
 _SLASHED = r"[A-Z][A-Za-z]{1,5}"  # an acronym joined to a nickname by "/"

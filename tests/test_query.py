@@ -75,3 +75,14 @@ def test_an_acronym_whose_meaning_is_asked_is_the_subject_not_a_document(tmp_pat
     assert "DCSF" in query.text and "(Department for Children, Schools and Families)" in query.text
     # Named by a nickname that is not an acronym, the document still is one.
     assert _prepare(tmp_path, "What does JSNA stand for in the DH guide?").documents == ("national-guide",)
+
+
+def test_several_units_named_at_once_are_each_named(tmp_path):
+    def labels(question):
+        return _prepare(tmp_path, question).labels
+
+    assert labels("Who has to understand the data from parts 1-2?") == \
+        ("Step 1", "Part 1", "Stage 1", "Step 2", "Part 2", "Stage 2")
+    assert labels("What happens in steps 3 to 5?")[::3] == ("Step 3", "Step 4", "Step 5")
+    assert labels("Compare standards 4 and 7") == ("Standard 4", "Standard 7")
+    assert labels("How did they score on standards 1-13?") == ()  # all of them: none in particular
