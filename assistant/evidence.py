@@ -347,7 +347,9 @@ def _rows_named(labels: list[str], passage: str) -> set[tuple[int, int, str]]:
     "7 We influence ... | 1 / 2"), (1, 4, "2") for "stage 2" under "Activity | Stage | ..."."""
     pairs = [tuple(label.split()) for label in labels if len(label.split()) == 2]
     named: set[tuple[int, int, str]] = set()
-    for line in passage.splitlines() if pairs else ():
+    if not pairs:
+        return named
+    for line in passage.splitlines():
         if "\t" not in line:
             continue
         cells = [c.strip().lower() for c in line.split("\t")]

@@ -88,8 +88,8 @@ _SHARE = re.compile(r"\d\s?%|\bper\s?cent\b|\b(half|one third|a third|two thirds
                     r"majority|minority)\b", re.I)
 # Each kind of answer a question can ask for, what the evidence must then hold, and what
 # a refusal says is missing; the first kind the question asks for is the one checked.
-_ANSWER_KINDS = ((_SHARE_ASKED, _SHARE, "percentage or share"), (_MONEY_ASKED, _MONEY, "amount"), (_DATE_ASKED, _DATE, "date"),
-                 (_PERSON_ASKED, _PERSON, "person or post"), (_SCORE_ASKED, _SCORE, "score"),
+_ANSWER_KINDS = ((_SHARE_ASKED, _SHARE, "percentage or share"), (_MONEY_ASKED, _MONEY, "amount"),
+                 (_DATE_ASKED, _DATE, "date"), (_PERSON_ASKED, _PERSON, "person or post"), (_SCORE_ASKED, _SCORE, "score"),
                  (_INDICATOR_ASKED, _INDICATOR, "indicator or target"),
                  (_OUTCOME_ASKED, _OUTCOME, "decision taken"), (_TIME_ASKED, _TIME, "length of time"))
 # A question asking which organisation did something needs an organisation's name: a

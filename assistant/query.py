@@ -116,7 +116,7 @@ def _run_numbers(run: str) -> list[str]:
 _SLASHED = r"[A-Z][A-Za-z]{1,5}"  # an acronym joined to a nickname by "/"
 # "What's DCSF short for?": an acronym whose meaning is asked is the subject, not a
 # document's nickname, though a document goes by it.
-_MEANING_ASKED = re.compile(r"\bstands? for\b|\bshort for\b|\babbreviat\w*|\bspel(t|led) out\b|"
+_ACRONYM_ASKED = re.compile(r"\bstands? for\b|\bshort for\b|\babbreviat\w*|\bspel(t|led) out\b|"
                             r"\bwhat does [A-Z][A-Za-z]{1,6} mean\b")
 
 
@@ -147,10 +147,11 @@ def prepare(question: str, corpus_dir: Path, entries: list[manifest.Entry]) -> Q
     documents = []
     names: list[tuple[int, int]] = []
     naming: set[str] = set()  # acronyms that only name a document
+    acronym_asked = _ACRONYM_ASKED.search(text) is not None
     for entry in entries:
         # Aliases only: titles such as "Joint Commissioning Framework" are too generic.
         groups = _alias_groups(text, [a for a in entry.aliases if a])
-        if _MEANING_ASKED.search(text):
+        if acronym_asked:
             groups = [g for g in groups if not all(m.isupper() for m in g[2])]
         if groups:
             documents.append(entry.id)
