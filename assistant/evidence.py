@@ -78,11 +78,15 @@ class Unit:
     # commissioning competencies"): the section the segment belongs to.
     parent_heading: str = ""
     named: bool = False  # in the section the question names ("step 2")
-    in_table: bool = False  # part of a table row (a line with tab-separated cells)
     # The row's first cell, or the one above it when the table merged them ("Do" over
     # stages 6-8 of the 'Assess, Plan, Do, Review' table).
     row_label: str = ""
     cells: tuple[str, ...] = ()  # a table row's cells, as the line sets them out
+
+    @property
+    def in_table(self) -> bool:
+        """Part of a table row (a line with tab-separated cells)."""
+        return bool(self.cells)
 
 
 @dataclass
@@ -107,6 +111,7 @@ def units_of(results: list[SearchResult]) -> list[Unit]:
         # Every heading of the passage's chunks: a merged passage may span sections.
         headings = {h.strip() for c in result.chunks for h in c.heading_path} | \
             {h.strip() for h in result.heading_path}
+        shortened = tuple(h[:-1] for h in headings if h.endswith("…"))  # cut short in the path
         offset = result.start
         segment += 1
         opened_by = parent = row_label = ""
@@ -115,7 +120,7 @@ def units_of(results: list[SearchResult]) -> list[Unit]:
             line = line_match.group()
             base = offset + line_match.start()
             row_label, width = _row_label(line, row_label, width)
-            is_heading = _is_heading(line, headings)
+            is_heading = _is_heading(line, headings, shortened)
             if is_heading or _numbered_heading(line):
                 segment += 1
                 heading = line.strip()
@@ -145,15 +150,16 @@ def units_of(results: list[SearchResult]) -> list[Unit]:
                 if pending is not None:
                     text, start, pending = line[pending - base:begin + lead + len(text)].strip(), pending, None
                 units.append(Unit(i, text, start, start + len(text), segment=segment,
-                                  segment_heading=opened_by, parent_heading=parent, in_table="\t" in line,
-                                  row_label=row_label, cells=tuple(line.split("\t")) if "\t" in line else ()))
+                                  segment_heading=opened_by, parent_heading=parent, row_label=row_label,
+                                  cells=tuple(line.split("\t")) if "\t" in line else ()))
     return units
 
 
-def _is_heading(line: str, headings: set[str]) -> bool:
-    """True if ``line`` is one of the passage's headings, whole or as shortened in its path."""
+def _is_heading(line: str, headings: set[str], shortened: tuple[str, ...]) -> bool:
+    """True if ``line`` is one of the passage's headings, whole or as ``shortened`` (the
+    beginnings of the headings its path holds cut short)."""
     line = line.strip()
-    return line in headings or any(h.endswith("…") and line.startswith(h[:-1]) for h in headings)
+    return line in headings or (bool(shortened) and line.startswith(shortened))
 
 
 def _defines(text: str, weights: dict[str, float], lexical: LexicalIndex) -> bool:

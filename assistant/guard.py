@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from assistant.query import SPELLING_OUT_ASKED
+
 if TYPE_CHECKING:  # evidence.py uses looks_like_injection; only the type comes back
     from assistant.evidence import Evidence
 
@@ -104,8 +106,8 @@ _ORGANISATION = re.compile(r"(?-i:\b(?:[A-Z][\w'’&-]*\s+(?:(?:of|for|and|the)\
 # A glossary spells a term out; it says nothing else about it. Evidence from a glossary
 # alone answers only a question about what a term stands for.
 _GLOSSARY = re.compile(r"\b(glossary|abbreviations|acronyms)\b", re.I)
-_MEANING_ASKED = re.compile(r"\bstands? for\b|\bshort for\b|\babbreviat\w*|\bacronyms?\b|\bmean(s|ing)?\b|"
-                            r"\bglossary\b|\bspel(t|led) out\b|^\W*what(’s|'s| is| are| does)\s+[A-Z][A-Za-z]{1,6}s?\W*$")
+_MEANING_ASKED = re.compile(SPELLING_OUT_ASKED + r"|\bacronyms?\b|\bmean(s|ing)?\b|\bglossary\b|"
+                            r"^\W*what(’s|'s| is| are| does)\s+[A-Z][A-Za-z]{1,6}s?\W*$")
 # Below this weighted share of the question's words in the passages chosen, they are
 # about something else (an off-topic question finds passages, just not relevant ones).
 MIN_COVERAGE = 0.15

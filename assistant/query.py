@@ -116,8 +116,8 @@ def _run_numbers(run: str) -> list[str]:
 _SLASHED = r"[A-Z][A-Za-z]{1,5}"  # an acronym joined to a nickname by "/"
 # "What's DCSF short for?": an acronym whose meaning is asked is the subject, not a
 # document's nickname, though a document goes by it.
-_ACRONYM_ASKED = re.compile(r"\bstands? for\b|\bshort for\b|\babbreviat\w*|\bspel(t|led) out\b|"
-                            r"\bwhat does [A-Z][A-Za-z]{1,6} mean\b")
+SPELLING_OUT_ASKED = r"\bstands? for\b|\bshort for\b|\babbreviat\w*|\bspel(t|led) out\b"
+_ACRONYM_ASKED = re.compile(SPELLING_OUT_ASKED + r"|\bwhat does [A-Z][A-Za-z]{1,6} mean\b")
 
 
 def _alias_groups(text: str, aliases: list[str]) -> list[tuple[int, int, list[str]]]:
