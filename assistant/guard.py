@@ -26,17 +26,21 @@ if TYPE_CHECKING:  # evidence.py uses looks_like_injection; only the type comes 
     from assistant.evidence import Evidence
 
 _INJECTION = [
-    r"\b(ignore|disregard|forget|override)\b[^.?!]{0,60}\b(instruction|prompt|source|document|doc|guidance|rule|context|above|previous|earlier)s?\b",
+    r"\b(ignore|disregard|forget|override)\b[^.?!]{0,60}\b(instruction|prompt|source|document|doc|guidance|rule|context|"
+    r"above|previous|earlier|corpus|corpora|knowledge base|material|text|file)s?\b",
     r"\b(reveal|print|show|output|repeat)\b[^.?!]{0,40}\b(system prompt|prompt|instructions)\b",
     r"\b(reply|respond|answer|begin|start|prefix)\b[^.?!]{0,40}\b(with|only with)\b[^.?!]{0,15}\b(?-i:[A-Z][A-Z0-9-]{3,})\b",
     r"\breply\b[^.?!]{0,30}\bto confirm\b",
     r"\b(don'?t|do not|never)\s+cite\b",
     r"\byou are (now|in)\b[^.?!]{0,40}\b(mode|chatbot|assistant|model)\b",
+    # a new persona: "you're a procurement bot now", "act as a ..."
+    r"\byou(’re|'re| are)\s+(?:\w+\s+){0,3}?(bot|chatbot|assistant|persona|ai|gpt)\s+now\b",
+    r"\bsign(ing)?[ -]off\b[^.?!]{0,20}\bwith\b",
     r"\b(system notice|maintenance mode|debug mode|developer mode|jailbreak)\b",
     r"\b(earlier|previous|all)\b[^.?!]{0,30}\bguidance\b[^.?!]{0,30}\b(void|withdrawn|scrapped|cancelled)\b",
 ]
 # What a "how much / how many" question needs the evidence to hold.
-_MONEY_ASKED = re.compile(r"\bhow much\b[^?]{0,80}\b(put(ting)?|pa(y|id|ying)|contribut\w*|spen[dt]\w*|"
+_MONEY_ASKED = re.compile(r"\bhow much\b[^?]{0,80}\b(put(ting)?|pa(y|id|ying)|contribut\w*|spen[dt]\w*|cost(s|ing)?|"
                           r"allocat\w*|invest\w*)\b|"
                           r"\b(how much|total|overall|annual|yearly|what was the|what is the)\b"
                           r"[^?]{0,40}\b(fund\w*|money|budget\w*|spen[dt]\w*|cost\w*|value|income|"
@@ -72,7 +76,8 @@ _PERSON = re.compile(r"(?-i:\b(Director|Chair(man|person)?|Chief Executive|Manag
 # A question asking how someone scored or rated something needs a score or a verdict.
 _SCORE_ASKED = re.compile(r"\b(what|which)\s+(?:\w+\s+){0,2}?(scores?|ratings?|grades?)\b|\bhow did\b[^?]{0,40}\b(score|rate|grade)\b|"
                           r"\bscored? (itself|themselves|ourselves)\b", re.I)
-_SCORE = re.compile(r"(?<![.\d])\b[0-5]\b(?![.\d])|\blevel \d|\b\d\s*(/|out of)\s*\d|\b(excellent|adequate|poor|"
+# (A lone digit is a score; one of a range or a length of time, "the last 2-3 years", is not.)
+_SCORE = re.compile(r"(?<![.\d-])\b[0-5]\b(?![.\d-]|\s*(years?|months?|weeks?|days?)\b)|\blevel \d|\b\d\s*(/|out of)\s*\d|\b(excellent|adequate|poor|"
                     r"weak|outstanding|satisfactory|inadequate|green|amber|RAG|(very |relatively )?(low|high))\b", re.I)
 # A question asking what a body decided or concluded needs a decision reported: a paper
 # written for a meeting proposes, it does not record what the meeting then decided.
