@@ -35,6 +35,18 @@ def test_a_document_named_by_its_acronyms_in_either_order_is_one_name(tmp_path):
     assert "DH" not in query.text and "Department" not in query.text
 
 
+def test_the_kind_of_document_after_its_name_is_part_of_the_name(tmp_path):
+    # "guide" names the document, not a topic: left in, it matched every "this guide".
+    for question in ("What did the government legislate, per the DH/DCSF guide?",
+                     "What did the government legislate, per the DCSF/DH commissioning guide?"):
+        query = _prepare(tmp_path, question)
+        assert query.documents == ("national-guide",)
+        assert "guide" not in query.text and "legislate" in query.text
+    # Other words between a name and "paper" are the question's own.
+    query = _prepare(tmp_path, "What did the Haringey joint commissioning paper propose?")
+    assert "joint commissioning" in query.text and "paper" in query.text
+
+
 def test_an_acronym_beside_its_document_name_is_spelled_out(tmp_path):
     query = _prepare(tmp_path, "Why did Haringey and the TPCT want a joint post?")
     assert query.documents == ("local-paper",)
@@ -52,6 +64,7 @@ def test_the_shipped_table_spells_out_abbreviations_people_type():
     query = prepare("Central Beds step 1: does it cover LAC placed here by other councils?", SHIPPED, [])
     assert query.text.endswith("(looked after children)")
     assert "Child and Adolescent Mental Health Services" in prepare("Who commissions CAMHS?", SHIPPED, []).text
+    assert "(children and young people)" in prepare("why focus on kids' health?", SHIPPED, []).text
 
 
 def test_fillers_of_spoken_questions_weigh_nothing_but_stay_in_the_index():
@@ -65,6 +78,7 @@ def test_fillers_of_spoken_questions_weigh_nothing_but_stay_in_the_index():
                           chunk(1, "A commissioning strategy sets out purpose and a gap analysis."),
                           chunk(2, "Budgets are pooled under section 75.")])
     assert "go" not in index.terms("I'm writing a strategy - what should go in it?")
+    assert "per" not in index.terms("what budgets are pooled, per the guide?")
     assert index.idf("go") > 0  # the passages' own statistics are untouched
     assert index.search("I'm writing a strategy - what should go in it?", 3)[0][0].chunk_id == "c1"
 
