@@ -81,7 +81,6 @@ class Unit:
     # The row's first cell, or the one above it when the table merged them ("Do" over
     # stages 6-8 of the 'Assess, Plan, Do, Review' table).
     row_label: str = ""
-    lead_in: str = ""  # the sentence introducing the list the unit is an item of ("... legislation to:")
     cells: tuple[str, ...] = ()  # a table row's cells, as the line sets them out
 
     @property
@@ -117,17 +116,9 @@ def units_of(results: list[SearchResult]) -> list[Unit]:
         segment += 1
         opened_by = parent = row_label = ""
         width = 0  # cells of the row that gave the label
-        # A list is the run of lines after a lead-in ending in a colon; a blank line ends it.
-        lead_in = previous = ""
-        previous_end = 0
         for line_match in re.finditer(r"[^\n]+", result.text):
             line = line_match.group()
             base = offset + line_match.start()
-            if previous.rstrip().endswith(":"):
-                lead_in = _sentence_of(previous)
-            elif result.text.count("\n", previous_end, line_match.start()) > 1:
-                lead_in = ""
-            previous, previous_end = line, line_match.end()
             row_label, width = _row_label(line, row_label, width)
             is_heading = _is_heading(line, headings, shortened)
             if is_heading or _numbered_heading(line):
@@ -160,15 +151,8 @@ def units_of(results: list[SearchResult]) -> list[Unit]:
                     text, start, pending = line[pending - base:begin + lead + len(text)].strip(), pending, None
                 units.append(Unit(i, text, start, start + len(text), segment=segment,
                                   segment_heading=opened_by, parent_heading=parent, row_label=row_label,
-                                  lead_in=lead_in,
                                   cells=tuple(line.split("\t")) if "\t" in line else ()))
     return units
-
-
-def _sentence_of(line: str) -> str:
-    """The last sentence of ``line``: the one that introduces what follows."""
-    spans = [line[b:e].strip() for b, e in _sentence_spans(line) if line[b:e].strip()]
-    return spans[-1] if spans else line.strip()
 
 
 def _is_heading(line: str, headings: set[str], shortened: tuple[str, ...]) -> bool:
@@ -283,7 +267,7 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
         # The passage's headings speak for its sentences too, at half weight, and so does
         # the heading inside the passage that opens the unit's part ("Legislation and
         # Statutory Guidance" above the list of Acts).
-        around = contexts[unit.result] | heading_terms(unit.segment_heading) | heading_terms(unit.lead_in)
+        around = contexts[unit.result] | heading_terms(unit.segment_heading)
         unit.lexical = sum(w if t in present else (0.5 * w if t in around else 0.0)
                            for t, w in weights.items()) / total
         unit.dense = float(sim)

@@ -114,7 +114,6 @@ def _run_numbers(run: str) -> list[str]:
 
 
 _SLASHED = r"[A-Z][A-Za-z]{1,5}"  # an acronym joined to a nickname by "/"
-_DOCUMENT_NOUN = r"(?i:guide|guidance|paper|report|document|doc)"  # "the DH/DCSF guide", "the NY report"
 # "What's DCSF short for?": an acronym whose meaning is asked is the subject, not a
 # document's nickname, though a document goes by it.
 SPELLING_OUT_ASKED = r"\bstands? for\b|\bshort for\b|\babbreviat\w*|\bspel(t|led) out\b"
@@ -129,10 +128,7 @@ def _alias_groups(text: str, aliases: list[str]) -> list[tuple[int, int, list[st
         # Short or all-capital aliases ("NY", "CB") must match in capitals; others in any case.
         flags = 0 if (len(alias) <= 3 or alias.isupper()) else re.I
         # Acronyms slashed onto it are part of the name, in either order ("DH/DCSF").
-        # So is the word for the kind of document after it ("the DH/DCSF guide", "the
-        # DCSF/DH commissioning guide").
-        for found in re.finditer(rf"(?<![\w/-])(?:{_SLASHED}/)*{re.escape(alias)}(?:/{_SLASHED})*(?:'s)?"
-                                 rf"(?:(?:\s+commissioning)?\s+{_DOCUMENT_NOUN})?(?![\w/-])",
+        for found in re.finditer(rf"(?<![\w/-])(?:{_SLASHED}/)*{re.escape(alias)}(?:/{_SLASHED})*(?:'s)?(?![\w/-])",
                                  text, flags):
             spans.append((found.start(), found.end(), alias))
     groups: list[tuple[int, int, list[str]]] = []

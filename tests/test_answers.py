@@ -296,22 +296,6 @@ def test_a_heading_inside_a_passage_speaks_for_the_sentences_under_it(answerer):
     assert evidence.chosen[0] is under_section_75
 
 
-def test_a_list_lead_in_speaks_for_its_items_until_a_blank_line(answerer):
-    from assistant.evidence import units_of
-
-    text = ("Staff rotas are agreed by partners who:\n\nsign them each year.\n\n"
-            "Section 75 agreements are held by partners who:\n\nsign them each year.\n"
-            "review them.\n\nsign them each year.")
-    passage = _passage("pooled", 0, text, ("Pooled Budgets Guide",))
-    items = [u for u in units_of([passage]) if u.text == "sign them each year."]
-    assert [u.lead_in for u in items] == ["Staff rotas are agreed by partners who:",
-                                          "Section 75 agreements are held by partners who:", ""]
-    evidence = _evidence(answerer, "When are Section 75 agreements signed?", passage)
-    under_rotas, under_section_75, after_the_list = [u for u in evidence.units if u.text == "sign them each year."]
-    assert under_section_75.lexical > under_rotas.lexical
-    assert under_section_75.lexical > after_the_list.lexical
-
-
 def test_a_section_cut_in_two_by_chunking_is_read_as_one():
     from assistant.evidence import CONTINUATION_FLOOR, Unit, _with_continuation
 

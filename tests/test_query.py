@@ -35,18 +35,6 @@ def test_a_document_named_by_its_acronyms_in_either_order_is_one_name(tmp_path):
     assert "DH" not in query.text and "Department" not in query.text
 
 
-def test_the_kind_of_document_after_its_name_is_part_of_the_name(tmp_path):
-    # "guide" names the document, not a topic: left in, it matched every "this guide".
-    for question in ("What did the government legislate, per the DH/DCSF guide?",
-                     "What did the government legislate, per the DCSF/DH commissioning guide?"):
-        query = _prepare(tmp_path, question)
-        assert query.documents == ("national-guide",)
-        assert "guide" not in query.text and "legislate" in query.text
-    # Other words between a name and "paper" are the question's own.
-    query = _prepare(tmp_path, "What did the Haringey joint commissioning paper propose?")
-    assert "joint commissioning" in query.text and "paper" in query.text
-
-
 def test_an_acronym_beside_its_document_name_is_spelled_out(tmp_path):
     query = _prepare(tmp_path, "Why did Haringey and the TPCT want a joint post?")
     assert query.documents == ("local-paper",)
