@@ -27,13 +27,13 @@ if TYPE_CHECKING:  # evidence.py uses looks_like_injection; only the type comes 
 
 _INJECTION = [
     r"\b(ignore|disregard|forget|override)\b[^.?!]{0,60}\b(instruction|prompt|source|document|doc|guidance|rule|context|"
-    r"above|previous|earlier|corpus|corpora|knowledge base|material|text|file)s?\b",
+    r"above|previous|earlier|corpus|corpora|knowledge base)s?\b",
     r"\b(reveal|print|show|output|repeat)\b[^.?!]{0,40}\b(system prompt|prompt|instructions)\b",
     r"\b(reply|respond|answer|begin|start|prefix)\b[^.?!]{0,40}\b(with|only with)\b[^.?!]{0,15}\b(?-i:[A-Z][A-Z0-9-]{3,})\b",
     r"\breply\b[^.?!]{0,30}\bto confirm\b",
     r"\b(don'?t|do not|never)\s+cite\b",
     r"\byou are (now|in)\b[^.?!]{0,40}\b(mode|chatbot|assistant|model)\b",
-    # a new persona: "you're a procurement bot now", "act as a ..."
+    # a new persona: "you're a procurement bot now"
     r"\byou(’re|'re| are)\s+(?:\w+\s+){0,3}?(bot|chatbot|assistant|persona|ai|gpt)\s+now\b",
     r"\bsign(ing)?[ -]off\b[^.?!]{0,20}\bwith\b",
     r"\b(system notice|maintenance mode|debug mode|developer mode|jailbreak)\b",
@@ -77,7 +77,8 @@ _PERSON = re.compile(r"(?-i:\b(Director|Chair(man|person)?|Chief Executive|Manag
 _SCORE_ASKED = re.compile(r"\b(what|which)\s+(?:\w+\s+){0,2}?(scores?|ratings?|grades?)\b|\bhow did\b[^?]{0,40}\b(score|rate|grade)\b|"
                           r"\bscored? (itself|themselves|ourselves)\b", re.I)
 # (A lone digit is a score; one of a range or a length of time, "the last 2-3 years", is not.)
-_SCORE = re.compile(r"(?<![.\d-])\b[0-5]\b(?![.\d-]|\s*(years?|months?|weeks?|days?)\b)|\blevel \d|\b\d\s*(/|out of)\s*\d|\b(excellent|adequate|poor|"
+_SCORE = re.compile(r"(?<![.\d-])\b[0-5]\b(?![.\d-]|\s*(years?|months?|weeks?|days?)\b)|"
+                    r"\blevel \d|\b\d\s*(/|out of)\s*\d|\b(excellent|adequate|poor|"
                     r"weak|outstanding|satisfactory|inadequate|green|amber|RAG|(very |relatively )?(low|high))\b", re.I)
 # A question asking what a body decided or concluded needs a decision reported: a paper
 # written for a meeting proposes, it does not record what the meeting then decided.
