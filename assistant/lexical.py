@@ -27,8 +27,8 @@ def _stopwords() -> list[str]:
 
 
 # Light verbs and fillers of spoken questions ("what should go in it?", "anything on the
-# market?", "per the guide"). Dropped from what is asked, not from the index: "go" would otherwise outweigh
-# a question's topic words, while the passages' statistics stay as they are.
+# market?", "per the guide"). Dropped from what is asked, not from the index: "go" would
+# otherwise outweigh a question's topic words, while the passages' statistics stay as they are.
 QUESTION_FILLERS = ["go", "goes", "going", "get", "gets", "getting", "anything", "something",
                     "bother", "stuff", "talk", "talks", "bit", "per"]
 
