@@ -33,7 +33,7 @@ _INJECTION = [
     r"\breply\b[^.?!]{0,30}\bto confirm\b",
     r"\b(don'?t|do not|never)\s+cite\b",
     r"\byou are (now|in)\b[^.?!]{0,40}\b(mode|chatbot|assistant|model)\b",
-    # a new persona: "you're a procurement bot now"
+    # a new persona ("you're a procurement bot now"), or a line to sign off with
     r"\byou(’re|'re| are)\s+(?:\w+\s+){0,3}?(bot|chatbot|assistant|persona|ai|gpt)\s+now\b",
     r"\bsign(ing)?[ -]off\b[^.?!]{0,20}\bwith\b",
     r"\b(system notice|maintenance mode|debug mode|developer mode|jailbreak)\b",
