@@ -39,6 +39,8 @@ _INJECTION = [
     r"\b(system notice|maintenance mode|debug mode|developer mode|jailbreak)\b",
     r"\b(earlier|previous|all)\b[^.?!]{0,30}\bguidance\b[^.?!]{0,30}\b(void|withdrawn|scrapped|cancelled)\b",
 ]
+# One pattern, compiled once: every sentence of every passage found is checked against it.
+_INJECTED = re.compile("|".join(f"(?:{p})" for p in _INJECTION), re.I)
 # What a "how much / how many" question needs the evidence to hold.
 _MONEY_ASKED = re.compile(r"\bhow much\b[^?]{0,80}\b(put(ting)?|pa(y|id|ying)|contribut\w*|spen[dt]\w*|cost(s|ing)?|"
                           r"allocat\w*|invest\w*)\b|"
@@ -192,7 +194,7 @@ class Verdict:
 
 def looks_like_injection(question: str) -> bool:
     """True when the question is an attempt to instruct the assistant."""
-    return any(re.search(p, question, re.I) for p in _INJECTION)
+    return _INJECTED.search(question) is not None
 
 
 def other_writing(question: str) -> str:
