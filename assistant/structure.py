@@ -142,6 +142,7 @@ def build_document(raw_blocks: list[RawBlock]) -> ParsedDocument:
         own_section = ""
         labelled = _LABELLED.match(text)
         numbered = None if labelled else _NUMBERED.match(text)
+        in_list = numbered is not None and raw.kind != "heading" and _in_compact_list(raw_blocks, index)
 
         if kind == "table_row":
             if in_contents or _TOC_ROW.search(text):
@@ -152,12 +153,17 @@ def build_document(raw_blocks: list[RawBlock]) -> ParsedDocument:
             in_contents = text.lower().strip("# ") in ("contents", "table of contents")
             following = raw_blocks[index + 1] if index + 1 < len(raw_blocks) else None
             top_before = tree.last_top
-            heading_node = _heading_for(tree, raw, text, labelled, numbered, following)
+            heading_node = None if in_list else _heading_for(tree, raw, text, labelled, numbered, following)
             if heading_node is not None:
                 tree.push(heading_node)
                 kind = "heading"
                 if labelled and heading_node.level == 0:
                     tree.last_top = 0  # appendices number their content afresh
+            elif in_list:
+                # Item 3 of a list under "5.0 Key Actions" is cited as section 5, or
+                # as "Step 3" under a heading that lists steps; never as "section 3".
+                if tree.stack and not tree.stack[-1].numbered_top:
+                    own_section = _list_noun(tree, int(numbered.group("num").rstrip(".")))
             elif numbered:
                 tree.place_number(numbered.group("num"), heading=False)
                 # "10." right after "9." continues the paper's own paragraph numbering:
@@ -182,6 +188,42 @@ def build_document(raw_blocks: list[RawBlock]) -> ParsedDocument:
         offset += len(text)
         prev_kind = kind
     return ParsedDocument(text="".join(pieces), blocks=blocks)
+
+
+def _in_compact_list(raw_blocks: list[RawBlock], index: int) -> bool:
+    """True if block ``index`` ("6. Develop a ...") is an item of a compact numbered
+    list: short items numbered one after another with no prose between. Such items are
+    a list, not headings of empty sections, and their numbers are not the paper's own
+    section numbers. (A run of long numbered paragraphs is the paper's numbering.)"""
+
+    def item(i: int) -> int | None:
+        if not 0 <= i < len(raw_blocks) or raw_blocks[i].kind == "heading":
+            return None
+        found = _NUMBERED.match(raw_blocks[i].text.strip())
+        num = found.group("num").rstrip(".") if found else ""
+        return int(num) if num.isdigit() else None
+
+    if item(index) is None:
+        return False
+    run = [index]
+    for step in (-1, 1):
+        here, there = index, index + step
+        while 0 <= there < len(raw_blocks):
+            if not raw_blocks[there].text.strip():
+                there += step  # blank blocks are not prose between items
+                continue
+            if item(there) != item(here) + step:
+                break
+            run.append(there)
+            here, there = there, there + step
+    if len(run) < 3:
+        return False
+    lengths = sorted(len(raw_blocks[i].text.split()) for i in run)
+    return lengths[len(lengths) // 2] <= _LIST_ITEM_WORDS
+
+
+# Items of a compact list are this short (median words); numbered paragraphs are longer.
+_LIST_ITEM_WORDS = 20
 
 
 def _heading_for(tree: _Tree, raw: RawBlock, text: str, labelled, numbered,

@@ -276,6 +276,34 @@ def test_central_bedfordshire_nine_steps(shipped):
     assert "Step 10" not in sections(doc)
 
 
+def test_north_yorkshire_key_actions_are_a_list_in_section_5_not_headings(shipped):
+    doc = shipped[NORTH_YORKSHIRE]
+    # Eight short numbered actions follow the lead-in of paragraph 5.1 with no prose
+    # between them: they are a list inside section 5, not headings of eight empty
+    # sections ("8. Establish a Joint Commissioning Working Group" is not section 8).
+    lead = block(doc, "5.1 On the basis of the self-evaluation exercise")
+    items = [block(doc, f"{n}. ") for n in (1, 3, 6, 8)]
+    for item in items:
+        assert item.kind != "heading"
+        assert item.section == "5"
+        assert item.heading_path == ["5.0 Key Actions"]
+    assert block(doc, "5.2 At its meeting on 18 May").heading_path == ["5.0 Key Actions"]
+    assert lead.end < items[0].start
+
+
+def test_a_compact_numbered_list_is_not_read_as_headings():
+    text = ("3.0 Next steps\n\n"
+            "3.1 The board is asked to agree the following:\n\n"
+            "1. Agree the framework\n\n2. Write the handbook\n\n3. Appoint a lead\n\n"
+            "3.2 Progress will be reported in the autumn.\n")
+    doc = parse("steps.txt", text.encode())
+    for n, words in ((1, "Agree"), (2, "Write"), (3, "Appoint")):
+        item = block(doc, f"{n}. {words}")
+        assert item.kind != "heading" and item.section == "3.1"
+        assert item.heading_path == ["3.0 Next steps", "3.1 The board is asked to agree the following:"]
+    assert block(doc, "3.2 Progress").section == "3.2"
+
+
 def test_north_yorkshire_thirteen_standards(shipped):
     doc = shipped[NORTH_YORKSHIRE]
     found = sections(doc)
