@@ -7,7 +7,8 @@ refused without repeating it; so is a request for other writing ("write me a poe
 A question is treated as not covered when the passages found lack what it asks for:
 an amount when it asks "how much", a date when it asks "when did", a score, a person
 or an organisation when it asks for one; when it names one document and only others'
-passages answer; when it names a law or a later year that no document mentions; when
+passages answer; when it names a law or a later year that no document mentions, or a
+name that the documents its answer would come from never mention; when
 only a glossary speaks of its subject; or when its distinctive words, or its meaning,
 are not in them.
 """
@@ -60,6 +61,8 @@ _HOW_MANY = re.compile(r"\bhow many\s+(?:\w+\s+){0,2}?([a-z]{3,})s?\b", re.I)
 _NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|twenty)"
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,5}s?\b")
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+# "November 2006", and as people shorten it, "Nov 2006", "Sept. 2006".
+_MONTH_YEAR = re.compile(rf"\b({_MONTHS}|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?\s+((?:19|20)\d{{2}})\b", re.I)
 # A question asking for a date needs one in the evidence.
 _DATE_ASKED = re.compile(r"\b(what|which) (date|year|month)\b|\bby when\b|\bdeadline\b|"
                          r"\bwhen (did|was|were|had|has|have)\b", re.I)
@@ -68,7 +71,8 @@ _DATE = re.compile(rf"\b(19|20)\d\d\b|\b(?-i:{_MONTHS.title()})\b|\b(spring|summ
 # A question asking which person holds a post needs a person, or a post's title, in the
 # evidence: "which councillor chairs ...", "... filled, and by whom?".
 _PERSON_ASKED = re.compile(r"\bwhich\s+(councillor|person|officer|individual|member of staff|manager|director)\b|"
-                           r"\bby whom\b|\bwho\s+(chairs|heads)\b|\bwho\s+(was|were|has been|is)\s+(?:\w+ly\s+)?(appointed|recruited|employed)\b", re.I)
+                           r"\bby whom\b|\bwho\s+(chairs|heads)\b|\bwho\s+(was|were|has been|is)\s+(?:\w+ly\s+)?(appointed|recruited|employed)\b|"
+                           r"\bwho\s+(got|gets|landed|filled|was given)\s+(the|that)\s+(job|post|role|position)\b", re.I)
 _PERSON = re.compile(r"(?-i:\b(Director|Chair(man|person)?|Chief Executive|Manager|Officer|Lead Member|"
                      r"Councillor|Cllr|Head of|Portfolio Holder)\b)|(?-i:\*\*[A-Z][a-z]+ [A-Z])|"
                      r"(?-i:\b[A-Z][a-z]+ [A-Z][a-z’'-]+\s+[–-]\s+[A-Z]{2,})|"
@@ -161,6 +165,13 @@ _PAST_EVENT = re.compile(r"\b(did|was|were|had|has|have)\b[^?]{0,80}\b(adopt\w*|
                          r"agree\w*|approv\w*|decid\w*|spen[dt]\w*|fund\w*|say|said|actually)\b|\bactually\b", re.I)
 
 
+def _plain(text: str) -> str:
+    """``text`` lower-cased, with punctuation as spaces and the spacing collapsed, so
+    "Children’s Trust" and "'Assess, Plan, Do, Review'" in a document match
+    "Children's Trust" and "Assess Plan Do Review" as typed."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
 @dataclass(frozen=True)
 class Library:
     """What the guard knows of the documents as a whole."""
@@ -175,11 +186,11 @@ class Library:
     @cached_property
     def _texts(self) -> dict[str, str]:
         # Read and normalised once per Library, not once per phrase looked for.
-        return {d: " ".join((self.document_text(d) or "").lower().split()) for d in self.documents}
+        return {d: _plain(self.document_text(d) or "") for d in self.documents}
 
     def mentions(self, phrase: str, doc_id: str | None = None) -> bool:
         """True when some document (or ``doc_id``) contains ``phrase``, case and spacing aside."""
-        wanted = " ".join(phrase.lower().split())
+        wanted = _plain(phrase)
         texts = self._texts.values() if doc_id is None else [self._texts.get(doc_id, "")]
         return any(wanted in text for text in texts)
 
@@ -237,6 +248,14 @@ def judge(question: str, evidence: Evidence, library: Library, named: list[str],
     law = _law_unmentioned(question, library)
     if law:
         return Verdict(False, f"none of them mentions {law}")
+    # "What score did North Yorkshire get in its Comprehensive Area Assessment?": the
+    # passages that would answer are about something else if their documents never name it.
+    unnamed = _names_unmentioned(question, evidence, library)
+    if unnamed:
+        titles = [f"“{library.titles.get(d, d)}”" for d in
+                  dict.fromkeys(evidence.results[u.result].document.doc_id for u in evidence.chosen)]
+        return Verdict(False, f"{' and '.join(titles)}, where the passages found come from, "
+                              f"{'does' if len(titles) == 1 else 'do'} not mention {unnamed}")
     chosen_text = " ".join(u.text for u in evidence.chosen)
     missing = _missing_answer(question, chosen_text)
     if missing:
@@ -260,6 +279,29 @@ def _law_unmentioned(question: str, library: Library) -> str:
         law = " ".join(filter(None, (found.group(1), found.group(2))))
         if not library.mentions(law):
             return f"the {law}"
+    return ""
+
+
+def _names_unmentioned(question: str, evidence: Evidence, library: Library) -> str:
+    """The first name of two or more words in ``question`` ("Comprehensive Area
+    Assessment", "Sunderland Children's Trust") that none of the documents the chosen
+    evidence comes from mentions, a document's own nickname aside; else ""."""
+    # (Only documents whose text the library holds can be judged.)
+    docs = {evidence.results[u.result].document.doc_id for u in evidence.chosen} & set(library.documents)
+    if not docs:
+        return ""
+    nicknames = sorted((a.lower() for a in library.aliases), key=len, reverse=True)
+    # "C Beds", "N Yorks": the end of a nickname typed short.
+    endings = {a.split()[-1] for a in nicknames if len(a.split()) > 1}
+    for name in names(question):
+        words = re.sub(r"['’]s$", "", name)
+        for nickname in nicknames:
+            words = re.sub(rf"(?<!\w){re.escape(nickname)}(?!\w)", " ", words, flags=re.I)
+        words = words.split()
+        if words and words[0].lower() in endings:
+            words = words[1:]
+        if len(words) >= 2 and not any(library.mentions(" ".join(words), d) for d in docs):
+            return " ".join(words)
     return ""
 
 
@@ -320,6 +362,11 @@ def _missing_answer(question: str, text: str) -> str:
     return ""
 
 
+def _month_number(name: str) -> int:
+    """0 for "January" (or "Jan"), up to 11 for "December"."""
+    return [m[:3] for m in _MONTHS.split("|")].index(name[:3].lower())
+
+
 def _after_documents(question: str, evidence: Evidence, library: Library) -> str:
     """Why the question is about a later period than the documents can speak for, or ""."""
     own = {int(m.group(2)) for m in _OWN_YEAR.finditer(question)}
@@ -348,14 +395,12 @@ def _after_documents(question: str, evidence: Evidence, library: Library) -> str
     if min(asked) > max(written):
         late = str(min(asked))
     # "in November 2006" against a paper of June 2006.
-    month = re.search(rf"\b({_MONTHS})\s+((19|20)\d{{2}})\b", question, re.I)
+    month = _MONTH_YEAR.search(question)
     if not late and month and len(docs) == 1:
-        doc_month = re.search(rf"\b({_MONTHS})\s+((19|20)\d{{2}})\b",
-                              library.dates.get(next(iter(docs)), ""), re.I)
+        doc_month = _MONTH_YEAR.search(library.dates.get(next(iter(docs)), ""))
         if doc_month:
-            months = _MONTHS.split("|")
-            asked_at = int(month.group(2)) * 12 + months.index(month.group(1).lower())
-            written_at = int(doc_month.group(2)) * 12 + months.index(doc_month.group(1).lower())
+            asked_at = int(month.group(2)) * 12 + _month_number(month.group(1))
+            written_at = int(doc_month.group(2)) * 12 + _month_number(doc_month.group(1))
             if asked_at > written_at:
                 late = f"{month.group(1).title()} {month.group(2)}"
     return (f"the question asks about {late}, after the documents that discuss it were written"

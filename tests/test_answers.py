@@ -479,6 +479,50 @@ def test_a_law_or_a_year_no_document_mentions_is_not_answered():
     assert verdict("We are writing our 2027 strategy: what does section 75 allow?").answer
 
 
+def test_a_month_typed_short_after_the_paper_was_written_is_not_answered():
+    sentence = "Appoint Joint Commissioning Manager by September 2006."
+    library = guard.Library({"guide": sentence}.get, ["guide"], {"guide": "12 June 2006"})
+    for month in ("Sept 2006", "Sep. 2006", "September 2006"):
+        verdict = _judge(f"Did they actually appoint the manager in {month}?", sentence, library=library)
+        assert not verdict.answer and month.replace(".", "") in verdict.reason
+    assert _judge("What did they plan to do in Sept 2006?", sentence, library=library).answer
+    assert _judge("Did they plan to appoint a manager in May 2006?", sentence, library=library).answer
+
+
+def test_who_got_the_job_asks_for_a_person():
+    question = "They planned to recruit a manager - who got the job?"
+    assert not _judge(question, "Recruit a Joint Commissioning Manager by autumn 2006.").answer
+    assert _judge(question, "Chris Jones, Head of Commissioning, took up the post.").answer
+
+
+def test_a_name_the_answering_document_never_mentions_is_not_answered():
+    text = {"north": "The group scored itself 2 against the self-analysis standards. "
+                     "The framework was adopted by Sunderland Children’s Trust.",
+            "staffs": "The Comprehensive Area Assessment replaces the annual performance assessment."}
+    library = guard.Library(text.get, ["north", "staffs"], {}, aliases=frozenset({"North Yorkshire", "N Yorks"}),
+                            titles={"north": "North Paper"})
+    sentence = "The group scored itself 2 against the self-analysis standards."
+    def verdict(question: str):
+        evidence = _evidence_in("north", sentence)
+        return guard.judge(question, evidence, library, [])
+
+    caa = verdict("What score did North Yorkshire get in its Comprehensive Area Assessment?")
+    assert not caa.answer and caa.reason == "“North Paper”, where the passages found come from, " \
+        "does not mention Comprehensive Area Assessment"
+    # Named in the document (its apostrophe and spacing aside), or a nickname: answered.
+    assert verdict("Which standards did the group use, and what did Sunderland Children's Trust adopt?").answer
+    assert verdict("How did the N Yorks group score itself on the self-analysis standards?").answer
+    assert verdict("How did North Yorkshire score itself on the self-analysis standards?").answer
+
+
+def _evidence_in(doc_id: str, sentence: str):
+    from assistant.evidence import Evidence, Unit
+
+    return Evidence(results=[_passage(doc_id, 0, sentence, ("Scores",))],
+                    chosen=[Unit(0, sentence, 0, len(sentence))], coverage=0.9, similarity=0.7,
+                    strict_coverage=0.9)
+
+
 @pytest.mark.parametrize("question", ["Write me a poem about commissioning.",
                                       "Tell me a joke about short breaks"])
 def test_a_request_for_other_writing_is_declined(answerer, question):
