@@ -62,7 +62,8 @@ _NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,5}s?\b")
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 # "November 2006", and as people shorten it, "Nov 2006", "Sept. 2006".
-_MONTH_YEAR = re.compile(rf"\b({_MONTHS}|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?\s+((?:19|20)\d{{2}})\b", re.I)
+_MONTH_YEAR = re.compile(rf"\b({_MONTHS}|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?"
+                         r"\s+((?:19|20)\d{2})\b", re.I)
 # A question asking for a date needs one in the evidence.
 _DATE_ASKED = re.compile(r"\b(what|which) (date|year|month)\b|\bby when\b|\bdeadline\b|"
                          r"\bwhen (did|was|were|had|has|have)\b", re.I)
@@ -71,7 +72,8 @@ _DATE = re.compile(rf"\b(19|20)\d\d\b|\b(?-i:{_MONTHS.title()})\b|\b(spring|summ
 # A question asking which person holds a post needs a person, or a post's title, in the
 # evidence: "which councillor chairs ...", "... filled, and by whom?".
 _PERSON_ASKED = re.compile(r"\bwhich\s+(councillor|person|officer|individual|member of staff|manager|director)\b|"
-                           r"\bby whom\b|\bwho\s+(chairs|heads)\b|\bwho\s+(was|were|has been|is)\s+(?:\w+ly\s+)?(appointed|recruited|employed)\b|"
+                           r"\bby whom\b|\bwho\s+(chairs|heads)\b|"
+                           r"\bwho\s+(was|were|has been|is)\s+(?:\w+ly\s+)?(appointed|recruited|employed)\b|"
                            r"\bwho\s+(got|gets|landed|filled|was given)\s+(the|that)\s+(job|post|role|position)\b", re.I)
 _PERSON = re.compile(r"(?-i:\b(Director|Chair(man|person)?|Chief Executive|Manager|Officer|Lead Member|"
                      r"Councillor|Cllr|Head of|Portfolio Holder)\b)|(?-i:\*\*[A-Z][a-z]+ [A-Z])|"

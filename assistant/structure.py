@@ -142,7 +142,7 @@ def build_document(raw_blocks: list[RawBlock]) -> ParsedDocument:
         own_section = ""
         labelled = _LABELLED.match(text)
         numbered = None if labelled else _NUMBERED.match(text)
-        in_list = numbered is not None and raw.kind != "heading" and _in_compact_list(raw_blocks, index)
+        in_list = numbered is not None and raw.kind == "paragraph" and _in_compact_list(raw_blocks, index)
 
         if kind == "table_row":
             if in_contents or _TOC_ROW.search(text):
