@@ -74,7 +74,9 @@ _DATE = re.compile(rf"\b(19|20)\d\d\b|\b(?-i:{_MONTHS.title()})\b|\b(spring|summ
 _PERSON_ASKED = re.compile(r"\bwhich\s+(councillor|person|officer|individual|member of staff|manager|director)\b|"
                            r"\bby whom\b|\bwho\s+(chairs|heads)\b|"
                            r"\bwho\s+(was|were|has been|is)\s+(?:\w+ly\s+)?(appointed|recruited|employed)\b|"
-                           r"\bwho\s+(got|gets|landed|filled|was given)\s+(the|that)\s+(job|post|role|position)\b", re.I)
+                           r"\bwho\s+(got|gets|landed|filled|was given)\s+(the|that)\s+(job|post|role|position)\b|"
+                           r"\bwho(’s|'s| is| was)\s+the\s+(?:[\w-]+\s+){0,2}?(councillor|lead member|chair(man|person)?|"
+                           r"director|chief executive)\b", re.I)
 _PERSON = re.compile(r"(?-i:\b(Director|Chair(man|person)?|Chief Executive|Manager|Officer|Lead Member|"
                      r"Councillor|Cllr|Head of|Portfolio Holder)\b)|(?-i:\*\*[A-Z][a-z]+ [A-Z])|"
                      r"(?-i:\b[A-Z][a-z]+ [A-Z][a-z’'-]+\s+[–-]\s+[A-Z]{2,})|"
@@ -164,7 +166,8 @@ _OTHER_WRITING = re.compile(r"\b(write|compose|make up|tell|give)\b[^?.!]{0,30}?
 # closeness of any answerable question of the project's sets with such words.
 UNKNOWN_WORD_SIMILARITY = 0.43
 _PAST_EVENT = re.compile(r"\b(did|was|were|had|has|have)\b[^?]{0,80}\b(adopt\w*|commission\w*|appoint\w*|"
-                         r"agree\w*|approv\w*|decid\w*|spen[dt]\w*|fund\w*|say|said|actually)\b|\bactually\b", re.I)
+                         r"agree\w*|approv\w*|decid\w*|spen[dt]\w*|fund\w*|scor\w*|re-?r[au]n\w*|say|said|actually)\b|"
+                         r"\bactually\b", re.I)
 
 
 def _plain(text: str) -> str:
@@ -353,13 +356,16 @@ def _missing_answer(question: str, text: str) -> str:
     for asked, given, kind in _ANSWER_KINDS:
         if asked.search(question):
             # What the question itself gives ("who was appointed as Joint Commissioning
-            # Manager?") is not the answer it asks for.
-            given_here = any(found.group(0).lower() not in question.lower() for found in given.finditer(text))
+            # Manager?") is not the answer it asks for. (As a whole word: the score "2" is
+            # not given by "2010" in the question.)
+            given_here = any(not re.search(rf"(?<!\w){re.escape(found.group(0))}(?!\w)", question, re.I)
+                             for found in given.finditer(text))
             return "" if given_here else kind
     many = _HOW_MANY.search(question)
     if many:
         stem = many.group(1).lower()[:5]
-        counted = re.search(rf"\b{_NUMBER}\b(\s+[\w'’-]+){{0,3}}?\s+{re.escape(stem)}", text, re.I)
+        # "a nine-stage process" counts stages as "nine stages" does.
+        counted = re.search(rf"\b{_NUMBER}\b([\s-]+[\w'’]+){{0,3}}?[\s-]+{re.escape(stem)}", text, re.I)
         return "" if counted else "number"
     return ""
 

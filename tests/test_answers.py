@@ -495,6 +495,26 @@ def test_who_got_the_job_asks_for_a_person():
     assert _judge(question, "Chris Jones, Head of Commissioning, took up the post.").answer
 
 
+def test_a_score_from_a_rerun_after_the_paper_is_not_answered():
+    sentence = "The group scored itself 2 against standard 4."
+    library = guard.Library({"guide": sentence}.get, ["guide"], {"guide": "20 July 2009"})
+    late = _judge("What did they score when they re-ran the self-evaluation in 2010?", sentence, library=library)
+    assert not late.answer and "2010" in late.reason
+    assert _judge("What did they score on standard 4 in 2009?", sentence, library=library).answer
+
+
+def test_a_count_written_with_a_hyphen_answers_how_many():
+    question = "Where does the model come from, and how many stages has it got?"
+    assert _judge(question, "The full framework comprises a nine-stage process.").answer
+    assert not _judge(question, "The framework has further stages within each activity.").answer
+
+
+def test_who_is_the_councillor_asks_for_a_person():
+    question = "who's the county councillor that's lead member for children's services?"
+    assert not _judge(question, "Findings should be easy to understand for members of the board.").answer
+    assert _judge(question, "The Lead Member for Children's Services, Cllr Ann Smith, chairs the board.").answer
+
+
 def test_a_name_the_answering_document_never_mentions_is_not_answered():
     text = {"north": "The group scored itself 2 against the self-analysis standards. "
                      "The framework was adopted by Sunderland Children’s Trust.",
