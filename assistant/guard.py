@@ -85,7 +85,9 @@ _PERSON = re.compile(r"(?-i:\b(Director|Chair(man|person)?|Chief Executive|Manag
                      r"portfolio holder|head of [a-z]+)\b", re.I)
 # A question asking how someone scored or rated something needs a score or a verdict.
 _SCORE_ASKED = re.compile(r"\b(what|which)\s+(?:\w+\s+){0,2}?(scores?|ratings?|grades?)\b|\bhow did\b[^?]{0,40}\b(score|rate|grade)\b|"
-                          r"\bscored? (itself|themselves|ourselves)\b", re.I)
+                          r"\bscored? (itself|themselves|ourselves)\b|"
+                          # "Staffordshire's scores", "their self-evaluation scores"
+                          r"\b(\w+['’]s?|their|its|our)\s+(?:self[- ](?:evaluation|assessment|analysis)\s+)?scores\b", re.I)
 # (A lone digit is a score; one of a range or a length of time, "the last 2-3 years", is not.)
 _SCORE = re.compile(r"(?<![.\d-])\b[0-5]\b(?![.\d-]|\s*(years?|months?|weeks?|days?)\b)|"
                     r"\blevel \d|\b\d\s*(/|out of)\s*\d|\b(excellent|adequate|poor|"
@@ -104,9 +106,17 @@ _SHARE_ASKED = re.compile(r"\b(what|which|how much|how big a|how large a)\s+(?:\
                           r"(%|per\s?cent\w*|proportion|fraction)(?!\w)", re.I)
 _SHARE = re.compile(r"\d\s?%|\bper\s?cent\b|\b(half|one third|a third|two thirds|a quarter|three quarters|"
                     r"majority|minority)\b", re.I)
+# A question asking how something compares with an average or benchmark ("above or below
+# the national average?") needs one in the evidence, not merely the thing's own figures.
+_AVERAGE_ASKED = re.compile(r"\b(national|regional|england|county|local)\s+(average|benchmark)s?\b|"
+                            r"\b(above|below)\s+(the\s+)?average\b|\bbenchmark(s|ed|ing)?\b", re.I)
+# (With what follows it: "the national average of 3" gives one; the question's own words
+# "the national average" do not.)
+_AVERAGE = re.compile(r"\b(average|benchmark\w*|comparators?|statistical neighbours?)\b[^.;:?!]{0,30}", re.I)
 # Each kind of answer a question can ask for, what the evidence must then hold, and what
 # a refusal says is missing; the first kind the question asks for is the one checked.
-_ANSWER_KINDS = ((_SHARE_ASKED, _SHARE, "percentage or share"), (_MONEY_ASKED, _MONEY, "amount"),
+_ANSWER_KINDS = ((_AVERAGE_ASKED, _AVERAGE, "average or benchmark"), (_SHARE_ASKED, _SHARE, "percentage or share"),
+                 (_MONEY_ASKED, _MONEY, "amount"),
                  (_DATE_ASKED, _DATE, "date"), (_PERSON_ASKED, _PERSON, "person or post"), (_SCORE_ASKED, _SCORE, "score"),
                  (_INDICATOR_ASKED, _INDICATOR, "indicator or target"),
                  (_OUTCOME_ASKED, _OUTCOME, "decision taken"), (_TIME_ASKED, _TIME, "length of time"))
@@ -265,6 +275,14 @@ def judge(question: str, evidence: Evidence, library: Library, named: list[str],
     missing = _missing_answer(question, chosen_text)
     if missing:
         return Verdict(False, f"the passages found give no {missing} for what the question asks")
+    # A comparison of several documents' scores (dates, amounts ...) needs each one's. (Not
+    # a count: one document may give it in a sentence the answer does not quote.)
+    for doc_id in named if len(named) >= 2 else ():
+        own = " ".join(u.text for u in evidence.chosen if evidence.results[u.result].document.doc_id == doc_id)
+        missing = _missing_answer(question, own, count=False) if own else ""
+        if missing:
+            title = library.titles.get(doc_id, doc_id)
+            return Verdict(False, f"“{title}” gives no {missing} for what the question asks")
     if _ORGANISATION_ASKED.search(question) and not _organisation_named(question, chosen_text):
         return Verdict(False, "the passages found name no organisation that did what the question asks")
     if _glossary_only(evidence) and not _MEANING_ASKED.search(question):
@@ -350,9 +368,9 @@ def asks_score(question: str) -> bool:
     return _SCORE_ASKED.search(question) is not None
 
 
-def _missing_answer(question: str, text: str) -> str:
+def _missing_answer(question: str, text: str, count: bool = True) -> str:
     """The kind of answer the question asks for ("amount", "date", "person or post",
-    "score", ..., "number") when ``text`` does not give one, else ""."""
+    "score", ..., and with ``count`` "number") when ``text`` does not give one, else ""."""
     for asked, given, kind in _ANSWER_KINDS:
         if asked.search(question):
             # What the question itself gives ("who was appointed as Joint Commissioning
@@ -361,7 +379,7 @@ def _missing_answer(question: str, text: str) -> str:
             given_here = any(not re.search(rf"(?<!\w){re.escape(found.group(0))}(?!\w)", question, re.I)
                              for found in given.finditer(text))
             return "" if given_here else kind
-    many = _HOW_MANY.search(question)
+    many = _HOW_MANY.search(question) if count else None
     if many:
         stem = many.group(1).lower()[:5]
         # "a nine-stage process" counts stages as "nine stages" does.

@@ -515,6 +515,30 @@ def test_who_is_the_councillor_asks_for_a_person():
     assert _judge(question, "The Lead Member for Children's Services, Cllr Ann Smith, chairs the board.").answer
 
 
+def test_a_comparison_with_an_average_needs_the_average():
+    question = "Were their self-evaluation scores above or below the national average?"
+    lacking = _judge(question, "The group scored itself 2 against standard 4.")
+    assert not lacking.answer and "average or benchmark" in lacking.reason
+    assert _judge(question, "Its scores were below the national average of 3.").answer
+
+
+def test_a_comparison_of_scores_needs_each_documents_score():
+    from assistant.evidence import Evidence, Unit
+
+    north, central = "The group scored itself 2 against standard 4.", "The standards provide a checklist."
+    def verdict(central_sentence: str):
+        results = [_passage("north", 0, north, ("Scores",)), _passage("central", 0, central_sentence, ("Standards",))]
+        evidence = Evidence(results=results, chosen=[Unit(0, north, 0, len(north)),
+                                                     Unit(1, central_sentence, 0, len(central_sentence))],
+                            coverage=0.9, similarity=0.7, strict_coverage=0.9)
+        library = guard.Library(lambda d: "", ["north", "central"], {}, titles={"central": "Central Framework"})
+        return guard.judge("How do Central's scores compare with North's?", evidence, library, ["central", "north"])
+
+    lacking = verdict(central)
+    assert not lacking.answer and lacking.reason == "“Central Framework” gives no score for what the question asks"
+    assert verdict("Central scored itself 3 against standard 4.").answer
+
+
 def test_a_name_the_answering_document_never_mentions_is_not_answered():
     text = {"north": "The group scored itself 2 against the self-analysis standards. "
                      "The framework was adopted by Sunderland Children’s Trust.",
