@@ -165,6 +165,9 @@ _LAW = re.compile(r"\b((?:[A-Z][\w'’]*\s+(?:(?:and|of|for|the)\s+)?){1,6}(?:Ac
 # A year asked about in the user's own plan ("our 2027 strategy") is not a period the
 # documents would have to cover.
 _OWN_YEAR = re.compile(r"\b(our|my|your|next|this)\s+((19|20)\d\d)\b", re.I)
+# What happened after the paper, without a year: "when they re-ran it a year later".
+_LATER = re.compile(r"\b(a|one|two|three|\d+)\s+years?\s+(later|on)\b|\bthe following year\b|"
+                    r"\bsince then\b", re.I)
 # Requests for writing of another kind: the assistant answers questions from the
 # documents and writes nothing else.
 _OTHER_WRITING = re.compile(r"\b(write|compose|make up|tell|give)\b[^?.!]{0,30}?\b(poems?|songs?|stor(y|ies)|"
@@ -397,6 +400,9 @@ def _after_documents(question: str, evidence: Evidence, library: Library) -> str
     """Why the question is about a later period than the documents can speak for, or ""."""
     own = {int(m.group(2)) for m in _OWN_YEAR.finditer(question)}
     asked = [int(m.group(0)) for m in _YEAR.finditer(question) if int(m.group(0)) not in own]
+    later = _LATER.search(question)
+    if later and _PAST_EVENT.search(question):
+        return f"the question asks what happened {later.group(0).lower()}, after the documents were written"
     if not asked:
         return ""
     def year_of(doc_id: str) -> int | None:

@@ -503,6 +503,13 @@ def test_a_score_from_a_rerun_after_the_paper_is_not_answered():
     assert _judge("What did they score on standard 4 in 2009?", sentence, library=library).answer
 
 
+def test_what_happened_years_later_is_after_the_documents():
+    sentence = "The group scored itself 2 against standard 4 and will review progress in a year."
+    later = _judge("What did they score when they re-ran the self-evaluation a year later?", sentence)
+    assert not later.answer and "a year later" in later.reason
+    assert _judge("What will the group review a year on?", sentence).answer  # a plan, not a past event
+
+
 def test_a_count_written_with_a_hyphen_answers_how_many():
     question = "Where does the model come from, and how many stages has it got?"
     assert _judge(question, "The full framework comprises a nine-stage process.").answer
