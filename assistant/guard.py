@@ -280,7 +280,8 @@ def judge(question: str, evidence: Evidence, library: Library, named: list[str],
         return Verdict(False, f"the passages found give no {missing} for what the question asks")
     # A comparison of several documents' scores (dates, amounts ...) needs each one's. (Not
     # a count: one document may give it in a sentence the answer does not quote.)
-    for doc_id in named if len(named) >= 2 else ():
+    compared = named if len(named) >= 2 else []
+    for doc_id in compared:
         own = " ".join(u.text for u in evidence.chosen if evidence.results[u.result].document.doc_id == doc_id)
         missing = _missing_answer(question, own, count=False) if own else ""
         if missing:
