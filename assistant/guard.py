@@ -257,9 +257,10 @@ def judge(question: str, evidence: Evidence, library: Library, named: list[str],
         return Verdict(False, f"none of them mentions {' or '.join(unknown_names)}")
     if len(unknown_words) >= 2 and evidence.similarity < UNKNOWN_WORD_SIMILARITY:
         return Verdict(False, f"none of them mentions {' or '.join(unknown_words)}")
+    answering = _text_by_document(evidence)
     # A question about one document ("what did Central Bedfordshire score itself?") is
     # not answered by another's passages (North Yorkshire's scores).
-    if len(named) == 1 and all(evidence.results[u.result].document.doc_id != named[0] for u in evidence.chosen):
+    if len(named) == 1 and named[0] not in answering:
         title = library.titles.get(named[0])
         return Verdict(False, f"{f'“{title}”' if title else 'the document the question names'} "
                               "says nothing about it")
@@ -268,10 +269,9 @@ def judge(question: str, evidence: Evidence, library: Library, named: list[str],
         return Verdict(False, f"none of them mentions {law}")
     # "What score did North Yorkshire get in its Comprehensive Area Assessment?": the
     # passages that would answer are about something else if their documents never name it.
-    unnamed = _names_unmentioned(question, evidence, library)
+    unnamed = _names_unmentioned(question, list(answering), library)
     if unnamed:
-        titles = [f"“{library.titles.get(d, d)}”" for d in
-                  dict.fromkeys(evidence.results[u.result].document.doc_id for u in evidence.chosen)]
+        titles = [f"“{library.titles.get(d, d)}”" for d in answering]
         return Verdict(False, f"{' and '.join(titles)}, where the passages found come from, "
                               f"{'does' if len(titles) == 1 else 'do'} not mention {unnamed}")
     chosen_text = " ".join(u.text for u in evidence.chosen)
@@ -282,7 +282,7 @@ def judge(question: str, evidence: Evidence, library: Library, named: list[str],
     # a count: one document may give it in a sentence the answer does not quote.)
     compared = named if len(named) >= 2 else []
     for doc_id in compared:
-        own = " ".join(u.text for u in evidence.chosen if evidence.results[u.result].document.doc_id == doc_id)
+        own = answering.get(doc_id, "")
         missing = _missing_answer(question, own, count=False) if own else ""
         if missing:
             title = library.titles.get(doc_id, doc_id)
@@ -309,12 +309,20 @@ def _law_unmentioned(question: str, library: Library) -> str:
     return ""
 
 
-def _names_unmentioned(question: str, evidence: Evidence, library: Library) -> str:
+def _text_by_document(evidence: Evidence) -> dict[str, str]:
+    """The chosen evidence's text per document it comes from, in the order chosen."""
+    texts: dict[str, list[str]] = {}
+    for unit in evidence.chosen:
+        texts.setdefault(evidence.results[unit.result].document.doc_id, []).append(unit.text)
+    return {doc_id: " ".join(parts) for doc_id, parts in texts.items()}
+
+
+def _names_unmentioned(question: str, answering: list[str], library: Library) -> str:
     """The first name of two or more words in ``question`` ("Comprehensive Area
-    Assessment", "Sunderland Children's Trust") that none of the documents the chosen
-    evidence comes from mentions, a document's own nickname aside; else ""."""
+    Assessment", "Sunderland Children's Trust") that none of the ``answering`` documents
+    mentions, a document's own nickname aside; else ""."""
     # (Only documents whose text the library holds can be judged.)
-    docs = {evidence.results[u.result].document.doc_id for u in evidence.chosen} & set(library.documents)
+    docs = set(answering) & set(library.documents)
     if not docs:
         return ""
     nicknames = sorted((a.lower() for a in library.aliases), key=len, reverse=True)
@@ -420,7 +428,7 @@ def _after_documents(question: str, evidence: Evidence, library: Library) -> str
     # can be after the documents that discuss it; "what was planned for 2007" is not.
     if not _PAST_EVENT.search(question):
         return ""
-    docs = {evidence.results[u.result].document.doc_id for u in evidence.chosen}
+    docs = set(_text_by_document(evidence))
     written = [year_of(d) for d in docs]
     if None in written:
         return ""
