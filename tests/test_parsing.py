@@ -331,6 +331,28 @@ def test_dcsf_guide_competencies_under_section_3_1(shipped):
         assert any(t.startswith(f"{n}. ") for t in appendix_rows), f"competency {n} row missing"
 
 
+def test_a_title_over_a_table_under_a_heading_does_not_close_the_section():
+    text = ("# Guide\n\n## 4.2 Phase 2: shaping the market\n\nWorld class commissioning competencies\n"
+            "✓ Stimulate the market\t✓ Secure procurement skills\n"
+            "✓ Locally lead the NHS\tPrioritise investment\n\n"
+            "Phase 2 is about working with partners to encourage providers to respond.\n")
+    doc = parse("guide.txt", text.encode())
+    caption = block(doc, "World class commissioning competencies")
+    assert caption.kind == "heading" and caption.section == "4.2"  # shown, never quoted
+    body = block(doc, "Phase 2 is about")
+    assert body.section == "4.2"
+    assert body.heading_path[-1] == "4.2 Phase 2: shaping the market"
+
+
+def test_dcsf_guide_phase_texts_sit_in_their_own_sections(shipped):
+    doc = shipped[DCSF_GUIDE]
+    # Each phase opens with a competencies table under a title line; its text is still
+    # the phase's ("section 4.2"), not the chapter's ("section 4").
+    assert block(doc, "Phase 2 is about working with partners").section == "4.2"
+    assert block(doc, "This phase involves regular monitoring").section == "4.3"
+    assert block(doc, "World class commissioning starts with a robust").section == "4.1"
+
+
 def test_haringey_numbered_paragraphs_keep_their_own_numbers(shipped):
     doc = shipped[HARINGEY]
     # Paragraphs 13 and 19 follow headings about principles and phases; they are still
