@@ -3,12 +3,14 @@
 Commissioners write "JSNA", "Staffs", "CB step 6". Acronyms are expanded from
 ``corpus/acronyms.yaml``; document nicknames (manifest ``aliases``) become a boost
 for that document; "step 6", "part 6" and "stage 6" are recognised as one idea,
-because the frameworks number the same nine-step cycle in different words.
+because the frameworks number the same nine-step cycle in different words; and a
+section's title spelled out in full names that section as its number would.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -141,8 +143,23 @@ def _alias_groups(text: str, aliases: list[str]) -> list[tuple[int, int, list[st
     return groups
 
 
-def prepare(question: str, corpus_dir: Path, entries: list[manifest.Entry]) -> Query:
-    """Expand acronyms, spot documents named by nickname and numbered units."""
+def title_key(text: str) -> str:
+    """A title or question as compared for naming a section: lower case, "&" as "and",
+    punctuation as spaces ("Phase 2: shaping & managing" ~ "phase 2 shaping and managing")."""
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower().replace("&", " and ")).split())
+
+
+def _titled_labels(text: str, titles: Mapping[str, str]) -> list[str]:
+    """Labels of the sections whose titles the question spells out in full
+    ("'collaborate with clinicians'" is Competency 4)."""
+    key = f" {title_key(text)} "
+    return list(dict.fromkeys(label for title, label in titles.items() if f" {title} " in key))
+
+
+def prepare(question: str, corpus_dir: Path, entries: list[manifest.Entry],
+            titles: Mapping[str, str] | None = None) -> Query:
+    """Expand acronyms, spot documents named by nickname, and the sections named by
+    number ("step 6") or, given ``titles`` (title key -> label), by title."""
     text = clean_question(question)
     documents = []
     names: list[tuple[int, int]] = []
@@ -170,6 +187,7 @@ def prepare(question: str, corpus_dir: Path, entries: list[manifest.Entry]) -> Q
         stripped = stripped[:start] + " " + stripped[end:]
     stripped = " ".join(stripped.split()) or text
     labels = _labels(text)
+    labels += [label for label in _titled_labels(text, titles or {}) if label not in labels]
     expansions = [long for short, long in acronyms(corpus_dir).items()
                   if short not in naming and long.lower() not in text.lower()
                   and re.search(rf"(?<![\w-]){re.escape(short)}s?(?![\w-])", text)]

@@ -4,8 +4,8 @@ Each retriever proposes ``settings.candidates`` passages; reciprocal rank fusion
 (score = sum of 1 / (rrf_k + rank)) merges the two lists without having to
 calibrate BM25 scores against cosine similarities. Two small nudges follow, both from
 the question itself: passages of a document the question names ("Staffs", "Central
-Beds") and passages whose section matches a unit it names ("step 6" ~ "Part 6")
-rank higher. No reranker ships offline (see ../shared/STACK.md).
+Beds") and passages whose section matches a unit it names ("step 6" ~ "Part 6", or
+"'collaborate with clinicians'", the title of Competency 4) rank higher. No reranker ships offline (see ../shared/STACK.md).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Literal
 from assistant import manifest
 from assistant.catalog import Catalog, ChunkRecord, DocumentRecord, vector_chunk
 from assistant.lexical import LexicalCache
-from assistant.query import Query, prepare
+from assistant.query import Query, prepare, title_key
 from assistant.settings import Settings
 
 RetrieverName = Literal["hybrid", "dense", "bm25"]
@@ -98,6 +98,7 @@ class Retriever:
         self._embedder = None
         self._lock = threading.Lock()
         self._manifest: tuple[int, list[manifest.Entry]] = (-1, [])
+        self._titles: tuple[int | None, dict[str, str]] = (None, {})
 
     # Heavy parts load on first use, so a BM25-only search never imports torch.
     def _vectors(self):
@@ -126,6 +127,14 @@ class Retriever:
     def lexical(self):
         """The BM25 index of the live chunks (rebuilt when the catalog changes)."""
         return self._lexical.get(self.catalog.generation(), self.catalog.chunks)
+
+    def section_titles(self) -> dict[str, str]:
+        """Title key -> label of the sections the documents title in words, for
+        questions that name a section by its title (see :func:`titled_sections`)."""
+        generation = self.catalog.generation()
+        if self._titles[0] != generation:
+            self._titles = (generation, titled_sections(self.lexical()))
+        return self._titles[1]
 
     def entries(self) -> list[manifest.Entry]:
         """The manifest's entries (none if it cannot be read), re-read only when it changes."""
@@ -163,7 +172,7 @@ class Retriever:
         """The best ``top_k`` passages for ``question``, optionally within documents or kinds."""
         top_k = top_k or self.settings.top_k
         retriever = retriever or self.settings.retriever
-        query = prepare(question, self.settings.corpus_dir, self.entries())
+        query = prepare(question, self.settings.corpus_dir, self.entries(), self.section_titles())
         scope = self._scope(doc_ids, kinds)
         n = max(self.settings.candidates, top_k)
         named = [d for d in query.documents if scope is None or d in scope]
@@ -289,6 +298,35 @@ def _passages(order: list[str], chunks: dict[str, ChunkRecord], top_k: int,
             if len(groups) < top_k:
                 groups.append([cid])
     return groups
+
+
+def titled_sections(index) -> dict[str, str]:
+    """The sections of ``index``'s chunks that a title names unambiguously: heading
+    "4. Collaborate with clinicians" of section "Competency 4" gives "collaborate with
+    clinicians" -> "Competency 4". A title must hold two words that are not fillers, and
+    both it and its label must belong to one section of one document ("Joining up" heads
+    many; "4.2" may number several documents' sections)."""
+    owners: dict[str, set[str]] = {}
+    for chunk in index.chunks:
+        owners.setdefault(chunk.section, set()).add(chunk.doc_id)
+    found: dict[str, set[str]] = {}
+    for chunk in index.chunks:
+        number = chunk.section.split()[-1].lower() if chunk.section else ""
+        for heading in chunk.heading_path[-2:]:
+            opened = _SECTION_TITLE.match(heading)
+            if not number or not opened or opened.group("num").lower() != number:
+                continue
+            title = opened.group("title")
+            for key in {title_key(title), title_key(re.split(r"[:–—]", title)[-1])}:
+                if sum(t.isalpha() for t in index.terms(key)) >= 2:
+                    found.setdefault(key, set()).add(chunk.section)
+    return {key: next(iter(labels)) for key, labels in found.items()
+            if len(labels) == 1 and len(owners[next(iter(labels))]) == 1}
+
+
+# "4. Collaborate with clinicians", "Standard 4: We have ...", "Annex 3: Joint ...".
+_SECTION_TITLE = re.compile(r"^\s*(?:[A-Za-z]+\s+)?(?P<num>\d{1,2}(?:\.\d{1,2})*|[A-Z])\b[.:)]?\s*[|:–—-]?\s*"
+                            r"(?P<title>\S.*)$")
 
 
 def names_section(chunk: ChunkRecord, labels: list[str], documents=()) -> bool:

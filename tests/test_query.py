@@ -88,3 +88,37 @@ def test_several_units_named_at_once_are_each_named(tmp_path):
     assert labels("What happens in steps 3 to 5?")[::3] == ("Step 3", "Step 4", "Step 5")
     assert labels("Compare standards 4 and 7") == ("Standard 4", "Standard 7")
     assert labels("How did they score on standards 1-13?") == ()  # all of them: none in particular
+
+
+def test_a_section_named_by_its_title_is_named_as_by_its_number(tmp_path):
+    from assistant.catalog import ChunkRecord
+    from assistant.lexical import LexicalIndex
+    from assistant.retrieval import titled_sections
+
+    def chunk(n: int, doc: str, section: str, path: tuple[str, ...]) -> ChunkRecord:
+        text = f"Partners work together on passage {n} of the guide."
+        return ChunkRecord(f"c{n}", doc, n, text, 0, len(text), section, path, "")
+
+    titles = titled_sections(LexicalIndex([
+        chunk(0, "guide", "Competency 4", ("3.1 The competencies", "4. Collaborate with clinicians")),
+        chunk(1, "guide", "4.2", ("4 | The process", "4.2 Phase 2: shaping and managing the market")),
+        chunk(2, "paper", "4.2", ("4.2 Monitoring the providers",)),  # "4.2" of two documents
+        chunk(3, "guide", "4.1", ("4.1 Phase 1", "Joining up")),
+        chunk(4, "guide", "Competency 6", ("3.1 The competencies", "6. Prioritise investment")),
+    ]))
+    assert titles["collaborate with clinicians"] == "Competency 4"
+    assert titles["prioritise investment"] == "Competency 6"
+    # A label two documents use names neither; a heading without its section's number
+    # ("Joining up" under 4.1) is not that section's title.
+    assert not any(label == "4.2" for label in titles.values())
+    assert not any(label == "4.1" for label in titles.values())
+
+    (tmp_path / "acronyms.yaml").write_text(ACRONYMS, encoding="utf-8")
+
+    def labels(question: str) -> tuple[str, ...]:
+        return prepare(question, tmp_path, [GUIDE, LOCAL], titles).labels
+
+    assert labels("WCC competency 'collaborate with clinicians' - what does it mean?") == ("Competency 4",)
+    assert labels("Prioritise Investment & how do trusts do it?") == ("Competency 6",)
+    assert labels("competency 6 (prioritise investment)") == ("Competency 6",)  # named once
+    assert labels("Should we collaborate with local clinicians?") == ()  # not the title
