@@ -145,6 +145,9 @@ def _split_fragment(cell: str) -> list[tuple[str, str]]:
 _GLUED_HEADING = re.compile(r"^(?P<before>\S.*?[^\s*])\*\*(?P<heading>[^*]{2,120})\*\*\s*$")
 
 
+_PIPE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+
+
 def read_text_blocks(text: str) -> list[RawBlock]:
     """Read plain text or Markdown, with stray HTML table fragments, into raw blocks.
 
@@ -172,6 +175,16 @@ def read_text_blocks(text: str) -> list[RawBlock]:
             blocks.append(RawBlock("heading", pending_number + clean_inline(heading.group(2)),
                                    level=len(heading.group(1))))
             pending_number = ""
+            continue
+        piped = _PIPE_ROW.match(line)
+        if piped:
+            # A Markdown table row ("| Step | Lead |"); its "|---|---|" rule row says nothing.
+            cells = [clean_inline(c.replace("\\|", "|")) for c in re.split(r"(?<!\\)\|", piped.group(1))]
+            if not all(re.fullmatch(r"\s*:?-{3,}:?\s*", c) for c in cells):
+                row = "\t".join(cells).strip("\t")
+                if row.strip():
+                    blocks.append(RawBlock("table_row", pending_number + row))
+                    pending_number = ""
             continue
         if "\t" in line:
             cells = line.split("\t")

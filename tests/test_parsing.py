@@ -111,6 +111,17 @@ def test_markdown_headings_labels_lists_and_bold_marks():
     assert not any("**" in b.text or b.text.startswith("#") for b in doc.blocks)
 
 
+def test_markdown_pipe_tables_are_table_rows():
+    text = ("# Leads\n\nWho leads each step:\n\n| Step | Lead |\n|---|:---:|\n"
+            "| **Needs assessment** | Public health |\n| Contracts \\| tenders | Procurement |\n")
+    doc = parse("leads.md", text.encode())
+    rows = [b for b in doc.blocks if b.kind == "table_row"]
+    assert [r.text for r in rows] == ["Step\tLead", "Needs assessment\tPublic health",
+                                      "Contracts | tenders\tProcurement"]
+    assert rows[1].table_header == "Step\tLead"
+    assert_offsets_exact(doc)
+
+
 def test_html_blocks_tables_and_dropped_markup():
     doc = parse("breaks.html", SHORT_BREAKS_HTML.encode())
 
