@@ -221,6 +221,10 @@ class Verdict:
     reason: str = ""
 
 
+_COMPARISON_ASKED = re.compile(r"\b(compar\w*|vs\.?|versus|both|each|differ\w*|same|than|between|"
+                               r"match(es)?|line up)\b", re.I)
+
+
 def looks_like_injection(question: str) -> bool:
     """True when the question is an attempt to instruct the assistant."""
     return _INJECTED.search(question) is not None
@@ -279,8 +283,9 @@ def judge(question: str, evidence: Evidence, library: Library, named: list[str],
     if missing:
         return Verdict(False, f"the passages found give no {missing} for what the question asks")
     # A comparison of several documents' scores (dates, amounts ...) needs each one's. (Not
-    # a count: one document may give it in a sentence the answer does not quote.)
-    compared = named if len(named) >= 2 else []
+    # a count: one document may give it in a sentence the answer does not quote.) A
+    # question that asks one document's score and another's wording compares nothing.
+    compared = named if len(named) >= 2 and _COMPARISON_ASKED.search(question) else []
     for doc_id in compared:
         own = answering.get(doc_id, "")
         missing = _missing_answer(question, own, count=False) if own else ""

@@ -520,17 +520,19 @@ def test_a_comparison_of_scores_needs_each_documents_score():
     from assistant.evidence import Evidence, Unit
 
     north, central = "The group scored itself 2 against standard 4.", "The standards provide a checklist."
-    def verdict(central_sentence: str):
+    def verdict(central_sentence: str, question: str = "How do Central's scores compare with North's?"):
         results = [_passage("north", 0, north, ("Scores",)), _passage("central", 0, central_sentence, ("Standards",))]
         evidence = Evidence(results=results, chosen=[Unit(0, north, 0, len(north)),
                                                      Unit(1, central_sentence, 0, len(central_sentence))],
                             coverage=0.9, similarity=0.7, strict_coverage=0.9)
         library = guard.Library(lambda d: "", ["north", "central"], {}, titles={"central": "Central Framework"})
-        return guard.judge("How do Central's scores compare with North's?", evidence, library, ["central", "north"])
+        return guard.judge(question, evidence, library, ["central", "north"])
 
     lacking = verdict(central)
     assert not lacking.answer and lacking.reason == "“Central Framework” gives no score for what the question asks"
     assert verdict("Central scored itself 3 against standard 4.").answer
+    # Central's wording and North's score: only North is asked for a score.
+    assert verdict(central, "What do Central's standards say, and how did North rate itself?").answer
 
 
 def test_a_name_the_answering_document_never_mentions_is_not_answered():
