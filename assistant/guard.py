@@ -57,7 +57,10 @@ _TIME_ASKED = re.compile(r"\bhow (much|long)\b[^?]{0,20}\b(notice|time|period|lo
 _TIME = re.compile(r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
                    r"twenty|thirty|forty|fifty|sixty|ninety|several|few)[\s-]"
                    r"(day|week|fortnight|month|year)s?\b", re.I)
-_HOW_MANY = re.compile(r"\bhow many\s+(?:\w+\s+){0,2}?([a-z]{3,})s?\b", re.I)
+_NOT_COUNTED = r"(?:are|were|is|was|do|does|did|have|has|had|will|would|can|could|should|of|there)\b"
+_HOW_MANY = re.compile(rf"\bhow many\s+(?!{_NOT_COUNTED})(?:\w+\s+){{0,2}}?([a-z]{{3,}})s?\b", re.I)
+# "core standards - how many are there?": the thing counted comes before, so any number counts.
+_HOW_MANY_BARE = re.compile(rf"\bhow many\s+{_NOT_COUNTED}", re.I)
 _NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|twenty)"
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,5}s?\b")
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -396,6 +399,8 @@ def _missing_answer(question: str, text: str, count: bool = True) -> str:
             given_here = any(not re.search(rf"(?<!\w){re.escape(found.group(0))}(?!\w)", question, re.I)
                              for found in given.finditer(text))
             return "" if given_here else kind
+    if count and not _HOW_MANY.search(question) and _HOW_MANY_BARE.search(question):
+        return "" if re.search(rf"\b{_NUMBER}\b", text, re.I) else "number"
     many = _HOW_MANY.search(question) if count else None
     if many:
         stem = many.group(1).lower()[:5]

@@ -423,6 +423,10 @@ def test_a_sub_heading_stays_inside_the_numbered_section_the_question_names(answ
     ("Where does the model come from, and how many stages has it got?",
      "The framework has further stages within each activity.",
      "The full framework comprises a nine-stage process."),
+    # The thing counted comes before "how many": any number answers.
+    ("It must meet the assurance core standards - how many are there?",
+     "Services must meet the core standards of the assurance framework.",
+     "Services must meet the 11 core standards of the assurance framework."),
 ])
 def test_a_question_needs_the_kind_of_answer_it_asks_for_in_the_evidence(question, without, given):
     assert not _judge(question, without).answer
