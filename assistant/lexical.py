@@ -7,6 +7,7 @@ milliseconds for hundreds of passages), so it can never disagree with what is li
 from __future__ import annotations
 
 import bisect
+import re
 import threading
 
 import numpy as np
@@ -33,15 +34,37 @@ QUESTION_FILLERS = ["go", "goes", "going", "get", "gets", "getting", "anything",
                     "bother", "stuff", "talk", "talks", "bit", "per"]
 
 
+# Word families the Snowball stemmer splits though a commissioner means one idea:
+# "define" / "definition", "prioritise" / "priorities", "decide" / "decision".
+_SAME_STEM = {"definit": "defin", "prioriti": "prioritis", "decis": "decid", "specif": "specifi",
+              "intervent": "interven", "analysi": "analys"}
+
+
+_IZE = re.compile(r"iz(e|es|ed|ing|ation|ations)$")  # "prioritize" is "prioritise"
+
+
+class _Stemmer:
+    """English Snowball stemming, with American "-ize" spellings and the families above
+    brought together."""
+
+    def __init__(self) -> None:
+        import Stemmer
+
+        self._snowball = Stemmer.Stemmer("english")
+
+    def stemWords(self, words: list[str]) -> list[str]:  # noqa: N802 (the name bm25s calls)
+        british = [_IZE.sub(r"is\1", w) if len(w) >= 7 else w for w in words]
+        return [_SAME_STEM.get(s, s) for s in self._snowball.stemWords(british)]
+
+
 class LexicalIndex:
     """BM25 (bm25s, English Snowball stemming, English stop words)."""
 
     def __init__(self, chunks: list[ChunkRecord]):
         import bm25s
-        import Stemmer
 
         self._bm25s = bm25s
-        self.stemmer = Stemmer.Stemmer("english")
+        self.stemmer = _Stemmer()
         self.stopwords = _stopwords()
         self.question_stopwords = sorted(set(self.stopwords) | set(QUESTION_FILLERS))
         self.chunks = chunks

@@ -122,3 +122,23 @@ def test_a_section_named_by_its_title_is_named_as_by_its_number(tmp_path):
     assert labels("Prioritise Investment & how do trusts do it?") == ("Competency 6",)
     assert labels("competency 6 (prioritise investment)") == ("Competency 6",)  # named once
     assert labels("Should we collaborate with local clinicians?") == ()  # not the title
+
+
+def test_word_families_the_stemmer_splits_match_each_other():
+    from assistant.catalog import ChunkRecord
+    from assistant.lexical import LexicalIndex
+
+    def chunk(n: int, text: str) -> ChunkRecord:
+        return ChunkRecord(f"c{n}", "paper", n, text, 0, len(text), "", (), "")
+
+    index = LexicalIndex([chunk(0, "The following definition is agreed as a starting point."),
+                          chunk(1, "Partners set out their priorities for the year."),
+                          chunk(2, "The organisation of the board is set out in the annex."),
+                          chunk(3, "Budgets are pooled under section 75.")])
+    for asked, written in (("define", "definition"), ("prioritise", "priorities"),
+                           ("prioritize", "prioritise"), ("organization", "organisation"),
+                           ("decide", "decisions")):
+        assert index.terms(asked) == index.terms(written)
+    assert index.search("how was it defined?", 4)[0][0].chunk_id == "c0"
+    assert index.search("what do partners prioritize?", 4)[0][0].chunk_id == "c1"
+    assert index.terms("size citizen") == ["size", "citizen"]  # short words are not respelled
