@@ -192,13 +192,17 @@ def _numbered_heading(line: str) -> bool:
         and len(line.split()) <= 12 and not re.search(r"[.;:,]$", line)
 
 
-def _opens_label(heading: str, labels: list[str]) -> bool:
-    """True if a heading inside a passage opens the section the question names."""
+def _opens_label(heading: str, labels: list[str], section: str = "") -> bool:
+    """True if a heading inside a passage (of ``section``) opens the section the question names."""
     if heading_opens(heading, labels):
         return True
     h = heading.lower().strip()
-    # "6. Decide how to commission" is Step 6 in a numbered list of steps.
-    numbers = {label.split()[-1] for label in labels if label.split()[0] in ("step", "part", "stage")}
+    # "6. Decide how to commission" is Step 6 in a numbered list of steps (whatever the
+    # document calls them), and "3. Engage with public and patients" Competency 3 in a
+    # passage of the competencies.
+    own = section.lower().split()[0] if section.strip() else ""
+    numbers = {label.split()[-1] for label in labels
+               if label.split()[0] in ("step", "part", "stage") or label.split()[0] == own}
     return any(re.match(rf"{re.escape(n)}[.)]\s", h) for n in numbers)
 
 
@@ -247,17 +251,18 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     # Inside the section the question names, the name itself ("step 2") is answered.
     label_terms = set(lexical.terms(" ".join(labels)))
     heading_terms = lru_cache(maxsize=None)(lambda heading: set(lexical.terms(heading)))
-    opens = lru_cache(maxsize=None)(lambda heading: bool(heading) and _opens_label(heading, labels))
+    opens = lru_cache(maxsize=None)(lambda heading, section: bool(heading) and _opens_label(heading, labels, section))
     # Where a heading inside a passage opens the named section ("Phase 1" after paragraph
     # 22), that section is the one named, not the text before it.
-    opened_inside = {u.result for u in units if opens(u.segment_heading)}
+    opened_inside = {u.result for u in units if opens(u.segment_heading, results[u.result].section)}
     table_asked = _TABLE_ASKED.search(query.original) is not None
     definition_asked = _DEFINITION_ASKED.search(query.original) is not None
     # A quoted name ("which stages come under 'Do'?") names the table rows it heads.
     quoted = {q.strip().lower() for q in _QUOTED.findall(query.original)}
     numbered_rows = [_rows_named(labels, r.text) for r in results]
     for unit, text, sim in zip(candidates, plain, sims):
-        named = opens(unit.segment_heading) or opens(unit.parent_heading) \
+        section = results[unit.result].section
+        named = opens(unit.segment_heading, section) or opens(unit.parent_heading, section) \
             if unit.segment_heading else labelled[unit.result] and unit.result not in opened_inside
         unit.named = (bool(labels) and named or unit.row_label.lower() in quoted
                       or any(_row_number(unit, column, width) == number
@@ -300,6 +305,7 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     best = _best(ranked, candidates, table_asked)
     if asks_score(query.original):
         best = _scored_row(candidates, best)
+
     extreme = _extreme_rows(query.original, candidates, best)
     if extreme:
         return extreme

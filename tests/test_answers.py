@@ -369,6 +369,22 @@ def test_a_sub_heading_stays_inside_the_numbered_section_the_question_names(answ
     assert all("Overspends" not in t for t in chosen)
 
 
+def test_a_numbered_heading_opens_the_competency_named_only_in_a_passage_of_competencies(answerer):
+    competency = _passage("guide", 0, "3. Engage with public and patients\n"
+                          "Partners listen to families and act on what they hear.",
+                          ("Competency 3", "3.1 The competencies"))
+    step = _passage("plan", 0, "3. Map the services\nPartners list what they fund for families.",
+                    ("Step 3", "The nine steps"), score=0.9)
+    evidence = _evidence(answerer, "What does competency 3 mean for families?", competency, step)
+    named = {u.text for u in evidence.units if u.named}
+    # "3." heads Competency 3 among the competencies; among the steps it is Step 3.
+    assert "Partners listen to families and act on what they hear." in named
+    assert not any("Map the services" in t or "what they fund" in t for t in named)
+    chosen = [u.text for u in evidence.chosen]
+    assert "Partners listen to families and act on what they hear." in chosen
+    assert not any("what they fund" in t for t in chosen)
+
+
 @pytest.mark.parametrize("question, without, given", [
     ("How much were the council and the trust each putting towards the joint post?",
      "The council and the trust propose a jointly funded post.", "Each partner puts £25,000 towards the post."),
