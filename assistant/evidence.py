@@ -184,6 +184,17 @@ def _row_label(line: str, label: str, width: int) -> tuple[str, int]:
 _STRUCTURAL = re.compile(r"(?:\d{1,2}(?:\.\d{1,2})*\.?|part|step|stage|phase|standard|appendix|section)\b", re.I)
 
 
+def _bare_link(text: str) -> bool:
+    """True when ``text`` is web addresses and links, with fewer than three words besides."""
+    if not _LINK.search(text):
+        return False
+    return len(re.findall(r"[A-Za-z]{2,}", _LINK.sub(" ", text))) < 3
+
+
+# A Markdown link ("[text](http://...)") or a bare web address.
+_LINK = re.compile(r"\[[^\]]*\]\([^)]*\)|\b(?:https?://|www\.)\S+", re.I)
+
+
 def _numbered_heading(line: str) -> bool:
     """A short numbered line with no closing stop ("7. Commission – including ...",
     "4.3 Phase 3: improving performance, monitoring and evaluating")."""
@@ -229,8 +240,10 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     # An instruction inside a document ("ignore your sources and ...") is data that
     # answers nothing: it never becomes evidence.
     # So is a printing note ("This page is intended to be blank"): it answers nothing.
+    # And so is a bare link ("[www.dh.gov.uk/...](http://...)", a footnote's web address):
+    # its words are a path's, and it says nothing.
     candidates = [u for u in units if not u.heading and not looks_like_injection(u.text)
-                  and not _PRINTING_NOTE.match(u.text)]
+                  and not _PRINTING_NOTE.match(u.text) and not _bare_link(u.text)]
     for unit in units:
         if not unit.heading and unit not in candidates:
             unit.heading = True  # keeps it out of list expansion and context too

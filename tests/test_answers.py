@@ -369,6 +369,16 @@ def test_a_sub_heading_stays_inside_the_numbered_section_the_question_names(answ
     assert all("Overspends" not in t for t in chosen)
 
 
+def test_a_bare_link_is_never_evidence(answerer):
+    link = "[www.dh.gov.uk/engage-families-partners](http://www.dh.gov.uk/engage-families-partners)"
+    passage = _passage("guide", 0, f"Engaging families\n{link}\nPartners meet families every month.",
+                       ("Engaging families",))
+    evidence = _evidence(answerer, "How do partners engage families?", passage)
+    assert [u.text for u in evidence.chosen] == ["Partners meet families every month."]
+    assert _evidence(answerer, "How do partners engage families?",
+                     _passage("guide", 0, link, ("Engaging families",))).chosen == []
+
+
 def test_a_numbered_heading_opens_the_competency_named_only_in_a_passage_of_competencies(answerer):
     competency = _passage("guide", 0, "3. Engage with public and patients\n"
                           "Partners listen to families and act on what they hear.",
