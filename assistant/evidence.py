@@ -43,6 +43,9 @@ _TABLE_ASKED = re.compile(r"(?<!round the )(?<!around the )(?<!at the )(?<!to th
 # "in plain terms, what is a children's trust?") favours sentences that say what a thing
 # is ("Joint Commissioning is the set of linked activities ...") about one of its terms.
 DEFINITION_BONUS = 1.3
+LIST_LEAD_BONUS = 1.3  # a sentence introducing a list of the things asked for ("... principles:")
+_ASKED_NOUN = re.compile(r"\b(?:what|which)\s+(?:(?:are|were|is|was)\s+the\s+|kinds?\s+of\s+|sorts?\s+of\s+)?"
+                         r"([a-z]{4,})\b", re.I)
 _DEFINITION_ASKED = re.compile(r"^(?!\W*why\b).*(\bdefinitions? of\b|\bdefin(e|es|ition)\b|\bwhat is meant by\b|"
                                r"\bwhat (is|are) (a|an)\b)", re.I)
 _DEFINES = re.compile(r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?['‘\"“]?((?:[\w’'-]+\s+){1,5}?)(?:is|are|means)\s+"
@@ -270,6 +273,10 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     opened_inside = {u.result for u in units if opens(u.segment_heading, results[u.result].section)}
     table_asked = _TABLE_ASKED.search(query.original) is not None
     definition_asked = _DEFINITION_ASKED.search(query.original) is not None
+    # "What principles did they want agencies to sign up to?" is answered by the list a
+    # sentence introduces ("... agree the following set of principles:").
+    noun = _ASKED_NOUN.search(query.original)
+    asked_noun = next(iter(lexical.terms(noun.group(1))), "") if noun else ""
     # A quoted name ("which stages come under 'Do'?") names the table rows it heads.
     quoted = {q.strip().lower() for q in _QUOTED.findall(query.original)}
     numbered_rows = [_rows_named(labels, r.text) for r in results]
@@ -298,6 +305,8 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
             prior *= TABLE_BONUS
         if definition_asked and _defines(unit.text, weights, lexical):
             prior *= DEFINITION_BONUS
+        if asked_noun and unit.text.rstrip().endswith(":") and asked_noun in lexical.terms(unit.text):
+            prior *= LIST_LEAD_BONUS
         unit.score = (0.55 * unit.lexical + 0.45 * max(unit.dense, 0.0)) * prior
     evidence.chosen = _choose(query, results, units, candidates, document_text, table_asked)
     chosen_passages = {u.result for u in evidence.chosen}

@@ -369,6 +369,24 @@ def test_a_sub_heading_stays_inside_the_numbered_section_the_question_names(answ
     assert all("Overspends" not in t for t in chosen)
 
 
+def test_a_question_for_things_of_a_kind_favours_the_sentence_that_lists_them(answerer):
+    from assistant.evidence import LIST_LEAD_BONUS
+
+    # Two sentences alike but for the colon: one introduces the list of principles.
+    text = ("Partners agree the following principles for joint commissioning:\ntransparency;\n"
+            "accountability.\nPartners agree the following principles for joint commissioning.")
+    def scores(question: str) -> tuple[float, float]:
+        units = _evidence(answerer, question, _passage("paper", 0, text, ("Principles",))).units
+        lead, plain = (next(u for u in units if u.text.startswith("Partners agree") and u.text.endswith(end))
+                       for end in (":", "."))
+        return lead.score, plain.score
+
+    lead, plain = scores("What principles do partners agree for joint commissioning?")
+    assert lead == pytest.approx(LIST_LEAD_BONUS * plain, rel=0.05)
+    lead, plain = scores("Do partners agree principles for joint commissioning?")  # not asked for a list
+    assert lead == pytest.approx(plain, rel=0.05)
+
+
 def test_a_bare_link_is_never_evidence(answerer):
     link = "[www.dh.gov.uk/engage-families-partners](http://www.dh.gov.uk/engage-families-partners)"
     passage = _passage("guide", 0, f"Engaging families\n{link}\nPartners meet families every month.",
