@@ -178,9 +178,12 @@ _OTHER_WRITING = re.compile(r"\b(write|compose|make up|tell|give)\b[^?.!]{0,30}?
 # A question with two or more words the documents never use (not even as the start of
 # one of theirs, "exec" for "executive") and that no sentence is close to in meaning is
 # about something else: "what is the policy on mobile phones in secondary schools?". One
-# such word is not enough: people ask in their own verbs ("flag", "weigh up"). Below the
-# closeness of any answerable question of the project's sets with such words.
+# such word is not enough in a longer question: people ask in their own verbs ("flag",
+# "weigh up"). Below the closeness of any answerable question of the project's sets with
+# such words.
 UNKNOWN_WORD_SIMILARITY = 0.43
+HALF_FOUND = 0.5
+SHORT_QUESTION_WORDS = 6  # words of four letters or more
 _PAST_EVENT = re.compile(r"\b(did|was|were|had|has|have)\b[^?]{0,80}\b(adopt\w*|commission\w*|appoint\w*|"
                          r"agree\w*|approv\w*|decid\w*|spen[dt]\w*|fund\w*|scor\w*|re-?r[au]n\w*|say|said|actually)\b|"
                          r"\bactually\b", re.I)
@@ -262,7 +265,12 @@ def judge(question: str, evidence: Evidence, library: Library, named: list[str],
         return Verdict(False, "nothing in them is about what the question asks")
     if unknown_names and evidence.similarity < NAMED_SIMILARITY:
         return Verdict(False, f"none of them mentions {' or '.join(unknown_names)}")
-    if len(unknown_words) >= 2 and evidence.similarity < UNKNOWN_WORD_SIMILARITY:
+    # Two words no document uses, or in a short question one, when the passages hold at
+    # most half of what it asks ("How do I register a birth?" matched only "registered"),
+    # with no closer meaning to make up for it.
+    short = len(re.findall(r"[A-Za-z]{4,}", question)) <= SHORT_QUESTION_WORDS
+    if ((len(unknown_words) >= 2 or (unknown_words and short and evidence.strict_coverage <= HALF_FOUND))
+            and evidence.similarity < UNKNOWN_WORD_SIMILARITY):
         return Verdict(False, f"none of them mentions {' or '.join(unknown_words)}")
     answering = _text_by_document(evidence)
     # A question about one document ("what did Central Bedfordshire score itself?") is

@@ -632,6 +632,14 @@ def test_a_question_in_words_no_document_uses_is_refused_unless_close_in_meaning
     assert not refused.answer and "laptop" in refused.reason
     assert verdict(0.40, ()).answer and verdict(0.55, ("laptop", "charger")).answer
     assert verdict(0.40, ("flag",)).answer  # one word of the asker's own is not a topic
+    # ... unless the question is short and the passages hold at most half of what it asks.
+    birth = _judge("How do I register a birth?", "Overseas pupils registered at any school count.",
+                   similarity=0.34, strict=0.5, unknown_words=("birth",))
+    assert not birth.answer and "birth" in birth.reason
+    long_question = ("Both councils flag problems with the provider market - what difficulty does "
+                     "each one describe?")
+    assert _judge(long_question, "Providers are few in rural areas.", similarity=0.40, strict=0.5,
+                  unknown_words=("flag",)).answer
 
 
 FRAMEWORK_PROSE = ("Within each of the four activities of the 'Assess, Plan, Do, Review' framework there "
