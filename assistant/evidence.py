@@ -327,7 +327,6 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     best = _best(ranked, candidates, table_asked)
     if asks_score(query.original):
         best = _scored_row(candidates, best)
-
     extreme = _extreme_rows(query.original, candidates, best)
     if extreme:
         return extreme

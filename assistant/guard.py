@@ -182,7 +182,7 @@ _OTHER_WRITING = re.compile(r"\b(write|compose|make up|tell|give)\b[^?.!]{0,30}?
 # "weigh up"). Below the closeness of any answerable question of the project's sets with
 # such words.
 UNKNOWN_WORD_SIMILARITY = 0.43
-HALF_FOUND = 0.5
+HALF_FOUND = 0.5  # strict coverage at or below which one unknown word sinks a short question
 SHORT_QUESTION_WORDS = 6  # words of four letters or more
 _PAST_EVENT = re.compile(r"\b(did|was|were|had|has|have)\b[^?]{0,80}\b(adopt\w*|commission\w*|appoint\w*|"
                          r"agree\w*|approv\w*|decid\w*|spen[dt]\w*|fund\w*|scor\w*|re-?r[au]n\w*|say|said|actually)\b|"

@@ -38,8 +38,6 @@ QUESTION_FILLERS = ["go", "goes", "going", "get", "gets", "getting", "anything",
 # "define" / "definition", "prioritise" / "priorities", "decide" / "decision".
 _SAME_STEM = {"definit": "defin", "prioriti": "prioritis", "decis": "decid", "specif": "specifi",
               "intervent": "interven", "analysi": "analys"}
-
-
 _IZE = re.compile(r"iz(e|es|ed|ing|ation|ations)$")  # "prioritize" is "prioritise"
 
 

@@ -5,7 +5,8 @@ Each retriever proposes ``settings.candidates`` passages; reciprocal rank fusion
 calibrate BM25 scores against cosine similarities. Two small nudges follow, both from
 the question itself: passages of a document the question names ("Staffs", "Central
 Beds") and passages whose section matches a unit it names ("step 6" ~ "Part 6", or
-"'collaborate with clinicians'", the title of Competency 4) rank higher. No reranker ships offline (see ../shared/STACK.md).
+"'collaborate with clinicians'", the title of Competency 4) rank higher. No reranker
+ships offline (see ../shared/STACK.md).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Literal
 
 from assistant import manifest
 from assistant.catalog import Catalog, ChunkRecord, DocumentRecord, vector_chunk
-from assistant.lexical import LexicalCache
+from assistant.lexical import LexicalCache, LexicalIndex
 from assistant.query import Query, prepare, title_key
 from assistant.settings import Settings
 
@@ -300,7 +301,7 @@ def _passages(order: list[str], chunks: dict[str, ChunkRecord], top_k: int,
     return groups
 
 
-def titled_sections(index) -> dict[str, str]:
+def titled_sections(index: LexicalIndex) -> dict[str, str]:
     """The sections of ``index``'s chunks that a title names unambiguously: heading
     "4. Collaborate with clinicians" of section "Competency 4" gives "collaborate with
     clinicians" -> "Competency 4". A title must hold two words that are not fillers, and
@@ -320,8 +321,8 @@ def titled_sections(index) -> dict[str, str]:
             for key in {title_key(title), title_key(re.split(r"[:–—]", title)[-1])}:
                 if sum(t.isalpha() for t in index.terms(key)) >= 2:
                     found.setdefault(key, set()).add(chunk.section)
-    return {key: next(iter(labels)) for key, labels in found.items()
-            if len(labels) == 1 and len(owners[next(iter(labels))]) == 1}
+    unique = {key: labels.pop() for key, labels in found.items() if len(labels) == 1}
+    return {key: label for key, label in unique.items() if len(owners[label]) == 1}
 
 
 # "4. Collaborate with clinicians", "Standard 4: We have ...", "Annex 3: Joint ...".
