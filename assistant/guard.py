@@ -307,7 +307,7 @@ def judge(question: str, evidence: Evidence, library: Library, named: list[str],
         return Verdict(False, "the passages found name no organisation that did what the question asks")
     if _glossary_only(evidence) and not _MEANING_ASKED.search(question):
         return Verdict(False, "they only spell its terms out in a glossary")
-    late = _after_documents(question, evidence, library)
+    late = _after_documents(question, list(answering), library)
     if late:
         return Verdict(False, late)
     absent = _acronyms_absent(question, named, library)
@@ -407,14 +407,16 @@ def _missing_answer(question: str, text: str, count: bool = True) -> str:
             given_here = any(not re.search(rf"(?<!\w){re.escape(found.group(0))}(?!\w)", question, re.I)
                              for found in given.finditer(text))
             return "" if given_here else kind
-    if count and not _HOW_MANY.search(question) and _HOW_MANY_BARE.search(question):
-        return "" if re.search(rf"\b{_NUMBER}\b", text, re.I) else "number"
-    many = _HOW_MANY.search(question) if count else None
+    if not count:
+        return ""
+    many = _HOW_MANY.search(question)
     if many:
         stem = many.group(1).lower()[:5]
         # "a nine-stage process" counts stages as "nine stages" does.
         counted = re.search(rf"\b{_NUMBER}\b([\s-]+[\w'’]+){{0,3}}?[\s-]+{re.escape(stem)}", text, re.I)
         return "" if counted else "number"
+    if _HOW_MANY_BARE.search(question):
+        return "" if re.search(rf"\b{_NUMBER}\b", text, re.I) else "number"
     return ""
 
 
@@ -423,8 +425,9 @@ def _month_number(name: str) -> int:
     return [m[:3] for m in _MONTHS.split("|")].index(name[:3].lower())
 
 
-def _after_documents(question: str, evidence: Evidence, library: Library) -> str:
-    """Why the question is about a later period than the documents can speak for, or ""."""
+def _after_documents(question: str, answering: list[str], library: Library) -> str:
+    """Why the question is about a later period than the documents can speak for (the
+    ``answering`` ones, for a past event), or ""."""
     own = {int(m.group(2)) for m in _OWN_YEAR.finditer(question)}
     asked = [int(m.group(0)) for m in _YEAR.finditer(question) if int(m.group(0)) not in own]
     later = _LATER.search(question)
@@ -446,7 +449,7 @@ def _after_documents(question: str, evidence: Evidence, library: Library) -> str
     # can be after the documents that discuss it; "what was planned for 2007" is not.
     if not _PAST_EVENT.search(question):
         return ""
-    docs = set(_text_by_document(evidence))
+    docs = set(answering)
     written = [year_of(d) for d in docs]
     if None in written:
         return ""

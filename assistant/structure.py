@@ -153,7 +153,8 @@ def build_document(raw_blocks: list[RawBlock]) -> ParsedDocument:
             in_contents = text.lower().strip("# ") in ("contents", "table of contents")
             following = raw_blocks[index + 1] if index + 1 < len(raw_blocks) else None
             top_before = tree.last_top
-            caption = not in_list and prev_kind == "heading" and _is_caption(raw, text, following)
+            caption = (not in_list and not labelled and not numbered and prev_kind == "heading"
+                       and _is_caption(raw, text, following))
             heading_node = None if in_list or caption else _heading_for(
                 tree, raw, text, labelled, numbered, following)
             if caption:
@@ -234,8 +235,7 @@ def _is_caption(raw: RawBlock, text: str, following: RawBlock | None) -> bool:
     """True for a title line over a table: under a heading ("World class commissioning
     competencies" under "4.2 Phase 2") it names the table, not a section of its own."""
     return (raw.kind == "paragraph" and following is not None and following.kind == "table_row"
-            and _is_title_like(text) and not _is_caps_heading(text)
-            and not _NUMBERED.match(text) and not _LABELLED.match(text))
+            and _is_title_like(text) and not _is_caps_heading(text))
 
 
 def _heading_for(tree: _Tree, raw: RawBlock, text: str, labelled, numbered,
