@@ -47,9 +47,17 @@ LIST_LEAD_BONUS = 1.3  # a sentence introducing a list of the things asked for (
 _ASKED_NOUN = re.compile(r"\b(?:what|which)\s+(?:(?:are|were|is|was)\s+the\s+|kinds?\s+of\s+|sorts?\s+of\s+)?"
                          r"([a-z]{4,})\b", re.I)
 _DEFINITION_ASKED = re.compile(r"^(?!\W*why\b).*(\bdefinitions? of\b|\bdefin(e|es|ition)\b|\bwhat is meant by\b|"
-                               r"\bwhat (is|are) (a|an)\b)", re.I)
-_DEFINES = re.compile(r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?['‘\"“]?((?:[\w’'-]+\s+){1,5}?)(?:is|are|means)\s+"
-                      r"(?:the|a|an|defined as)\b", re.I)
+                               r"\bwhat (is|are) (a|an)\b|\bwhat (do|does|did)\b[^?]{0,60}\bmean\b|\bmeaning of\b|"
+                               r"\bin a (nutshell|sentence)\b|\bin plain (terms|english)\b|\bwhat are they\b)", re.I)
+_DEFINES = re.compile(r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?['‘\"“]?((?:[\w’'-]+\s+){1,5}?)(?:(?:is|are|means)\s+"
+                      r"(?:the|a|an|defined as)|(?:would |will )?(?:constitutes?|refers? to))\b", re.I)
+# A question asking what something is for ("what is WCC trying to achieve?") favours a
+# sentence saying what it aims at ("The ... programme aims to raise ambitions ...").
+PURPOSE_BONUS = 1.3
+_PURPOSE_ASKED = re.compile(r"\b(achieve|purpose|aims?|for what|what is it for|what's it for|trying to|goals?)\b",
+                            re.I)
+_STATES_PURPOSE = re.compile(r"\b(aims? to|seeks? to|aim of|aims? (is|are)|purpose (of|is)|is intended to|"
+                             r"is designed to|objectives? (of|is))\b", re.I)
 # "Which standards got the top marks?", "where did they score lowest?": the rows of a
 # scored table with the highest (or lowest) score answer, not the sentences most like it.
 _HIGHEST = r"highest|top|best|strongest|most"
@@ -273,6 +281,7 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     opened_inside = {u.result for u in units if opens(u.segment_heading, results[u.result].section)}
     table_asked = _TABLE_ASKED.search(query.original) is not None
     definition_asked = _DEFINITION_ASKED.search(query.original) is not None
+    purpose_asked = _PURPOSE_ASKED.search(query.original) is not None
     # "What principles did they want agencies to sign up to?" is answered by the list a
     # sentence introduces ("... agree the following set of principles:").
     noun = _ASKED_NOUN.search(query.original)
@@ -305,6 +314,8 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
             prior *= TABLE_BONUS
         if definition_asked and _defines(unit.text, weights, lexical):
             prior *= DEFINITION_BONUS
+        if purpose_asked and _STATES_PURPOSE.search(unit.text):
+            prior *= PURPOSE_BONUS
         if asked_noun and unit.text.rstrip().endswith(":") and asked_noun in lexical.terms(unit.text):
             prior *= LIST_LEAD_BONUS
         unit.score = (0.55 * unit.lexical + 0.45 * max(unit.dense, 0.0)) * prior

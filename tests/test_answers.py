@@ -680,6 +680,39 @@ def test_a_question_asking_for_a_definition_is_answered_by_the_sentence_that_giv
     assert max(why.units, key=lambda u: u.score).text != defining
 
 
+
+@pytest.mark.parametrize("question", ["Joint commissioning frameworks - what are they, in a sentence?",
+                                      "What do they actually mean by a 'joint commissioning framework'?",
+                                      "Joint commissioning framework in plain terms?"])
+def test_a_definition_asked_in_other_words_favours_the_sentence_that_gives_it(answerer, question):
+    from assistant.evidence import DEFINITION_BONUS
+
+    defining = "Such a framework would constitute a set of principles applied to joint commissioning."
+    plain = "Such a framework was discussed as a set of principles applied to joint commissioning."
+    passage = _passage("report", 0, f"{defining} {plain}", ("Framework",))
+    units = {u.text: u.score for u in _evidence(answerer, question, passage).units}
+    # Alike but for "would constitute", which says what the framework is.
+    assert units[defining] > units[plain]
+    assert units[defining] / units[plain] > (1 + DEFINITION_BONUS) / 2
+    # The same sentences, for a question not asking what the thing is.
+    units = {u.text: u.score for u in _evidence(
+        answerer, "Who wrote the joint commissioning framework?", passage).units}
+    assert units[defining] / units[plain] < (1 + DEFINITION_BONUS) / 2
+
+
+def test_a_question_asking_what_something_is_for_favours_the_sentence_stating_its_aim(answerer):
+    from assistant.evidence import PURPOSE_BONUS
+
+    aim = "The support programme aims to raise ambitions for commissioning in every area."
+    other = "The support programme was asked to raise ambitions for commissioning in every area."
+    passage = _passage("guide", 0, f"{aim} {other}", ("Programme",))
+    def ratio(question: str) -> float:
+        units = {u.text: u.score for u in _evidence(answerer, question, passage).units}
+        return units[aim] / units[other]
+
+    assert ratio("What is the support programme trying to achieve?") > (1 + PURPOSE_BONUS) / 2
+    assert ratio("Which areas does the support programme cover?") < (1 + PURPOSE_BONUS) / 2
+
 SCORES = ("Standard\tScore\n"
           "1 We are clear about the outcomes we need\t4\n"
           "2 We have robust commissioning arrangements\t2\n"
