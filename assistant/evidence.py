@@ -506,18 +506,25 @@ def _bring_reply(unit: Unit, chosen: list[Unit], units: list[Unit], results: lis
         chosen.append(after)
 
 
+def _leads_list(text: str) -> bool:
+    """True when ``text`` introduces a list: it ends with a colon, or, as a document may
+    mistype it, with a semicolon after "include(s)" ("Resources include;")."""
+    text = text.rstrip()
+    return text.endswith(":") or bool(re.search(r"\b(includes?|including|following);$", text, re.I))
+
+
 def _bring_list(unit: Unit, chosen: list[Unit], units: list[Unit], results: list[SearchResult],
                 document_text) -> None:
     """A chosen unit that introduces a list ("... as follows:") brings the list into ``chosen``."""
     index = units.index(unit)
     lead = unit
     after = units[index + 1] if index + 1 < len(units) else None
-    if not unit.text.rstrip().endswith(":") and after is not None and after.result == unit.result \
-            and after.text.rstrip().endswith(":") and len(after.text.split()) <= 12:
+    if not _leads_list(unit.text) and after is not None and after.result == unit.result \
+            and _leads_list(after.text) and len(after.text.split()) <= 12:
         lead = after
         if after not in chosen:
             chosen.append(after)
-    if not lead.text.rstrip().endswith(":"):
+    if not _leads_list(lead.text):
         return
     run = _list_run(results[lead.result], lead, document_text) if document_text else []
     if run:

@@ -387,6 +387,18 @@ def test_a_question_for_things_of_a_kind_favours_the_sentence_that_lists_them(an
     assert lead == pytest.approx(plain, rel=0.05)
 
 
+@pytest.mark.parametrize("lead", ["The resources step 4 uses include:", "The resources step 4 uses include;"])
+def test_a_list_lead_in_brings_its_items_even_when_mistyped_with_a_semicolon(answerer, lead):
+    # Enough other sentences about step 4's resources that the items, which share no word
+    # with the question, would not join the answer on their own.
+    others = " ".join(f"Partners review the resources step 4 lists in area {n} every year." for n in range(20))
+    text = f"{lead}\nthe workforce;\nbuildings;\nrevenue and capital funding.\n{others}"
+    passage = _passage("framework", 0, text, ("Step 4",))
+    chosen = [u.text for u in _evidence(answerer, "What resources does step 4 include?", passage).chosen]
+    assert lead in chosen
+    assert {"the workforce;", "buildings;", "revenue and capital funding."} <= set(chosen)
+
+
 def test_a_bare_link_is_never_evidence(answerer):
     link = "[www.dh.gov.uk/engage-families-partners](http://www.dh.gov.uk/engage-families-partners)"
     passage = _passage("guide", 0, f"Engaging families\n{link}\nPartners meet families every month.",
