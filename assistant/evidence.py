@@ -316,7 +316,7 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
             prior *= DEFINITION_BONUS
         if purpose_asked and _STATES_PURPOSE.search(unit.text):
             prior *= PURPOSE_BONUS
-        if asked_noun and unit.text.rstrip().endswith(":") and asked_noun in lexical.terms(unit.text):
+        if asked_noun and _leads_list(unit.text) and asked_noun in lexical.terms(unit.text):
             prior *= LIST_LEAD_BONUS
         unit.score = (0.55 * unit.lexical + 0.45 * max(unit.dense, 0.0)) * prior
     evidence.chosen = _choose(query, results, units, candidates, document_text, table_asked)
