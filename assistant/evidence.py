@@ -1,12 +1,12 @@
 """Pick the sentences that answer a question from the retrieved passages.
 
-Passages are cut into units (sentences, list items, table rows) with their offsets in
-the document's text. Each unit is scored by how much of the question's weighted
-vocabulary it holds (IDF from the index, so "commissioning" counts for little and
-"TUPE" for a lot) and by its embedding similarity to the question. The best units,
-with the list items a chosen lead-in introduces, become the evidence: small, because
-prompt length is what an LLM on a CPU pays for, and exact, because the extractive
-backend shows them as they are.
+Passages are cut into units (sentences, list items, table rows: :mod:`assistant.units`)
+with their offsets in the document's text. Each unit is scored by how much of the
+question's weighted vocabulary it holds (IDF from the index, so "commissioning" counts
+for little and "TUPE" for a lot) and by its embedding similarity to the question. The
+best units, with the list items a chosen lead-in introduces (:mod:`assistant.lists`),
+become the evidence: small, because prompt length is what an LLM on a CPU pays for, and
+exact, because the extractive backend shows them as they are.
 """
 
 from __future__ import annotations
@@ -17,24 +17,22 @@ from functools import lru_cache
 
 import numpy as np
 
-from assistant.chunking import _sentence_spans
 from assistant.documents import without_markup
 from assistant.guard import asks_score, looks_like_injection
 from assistant.lexical import LexicalIndex
+from assistant.lists import bring_list, leads_list
 from assistant.query import Query
 from assistant.retrieval import SearchResult, heading_opens, names_section
+from assistant.score_tables import extreme_rows, rows_named, row_number, scored_row
+from assistant.units import Unit, units_of, word_count
 
 MAX_UNITS = 5
-LONG_HEADING_WORDS = 9
 CONTEXT_WORDS = 150  # words of the best unit's section that join it
 MAX_WORDS = 140
-LIST_ITEMS = 10
-MAX_LIST_WORDS = 220  # a list the question asks for may run longer than other evidence
 SAME_PASSAGE_FLOOR = 0.7  # a unit of the best unit's passage joins at this share of its score
 CONTINUATION_FLOOR = 0.8  # a unit of the section's continuation joins at this share of the best's score
 LABEL_BONUS = 1.3
 SWITCH_MARGIN = 1.3  # another passage's best sentence must beat the top passage's by this factor
-SCORED_ROW_FLOOR = 0.8  # a scores table's row answers "how did they score" at this share of the best's score
 # A question that says its answer is in a table ("the current-vs-future table") favours
 # table rows by this factor, as a named section does.
 TABLE_BONUS = 1.3
@@ -58,46 +56,9 @@ _PURPOSE_ASKED = re.compile(r"\b(achieve|purpose|aims?|for what|what is it for|w
                             re.I)
 _STATES_PURPOSE = re.compile(r"\b(aims? to|seeks? to|aim of|aims? (is|are)|purpose (of|is)|is intended to|"
                              r"is designed to|objectives? (of|is))\b", re.I)
-# "Which standards got the top marks?", "where did they score lowest?": the rows of a
-# scored table with the highest (or lowest) score answer, not the sentences most like it.
-_HIGHEST = r"highest|top|best|strongest|most"
-_LOWEST = r"lowest|bottom|worst|weakest|least"
-_EXTREME_ASKED = re.compile(rf"\b(?P<adj>{_HIGHEST}|{_LOWEST})\b[^?]{{0,40}}\b(scor\w*|marks?|rat(ed|ings?)|grades?)\b|"
-                            rf"\b(scor\w*|marks?|rated)\b[^?]{{0,30}}\b(?P<adv>{_HIGHEST}|{_LOWEST})\b|"
-                            rf"\bcame out (?P<came>{_HIGHEST}|{_LOWEST})\b|\bcome out (?P<come>{_HIGHEST}|{_LOWEST})\b", re.I)
 _PRINTING_NOTE = re.compile(r"\W*this page (is |has been )?(intended to be|intentionally|left intentionally)"
                             r"( left)? blank\W*$", re.I)
-_SCORE_CELL = re.compile(r"\t\s*(\d{1,3}(?:\.\d+)?(?:\s*/\s*\d{1,3}(?:\.\d+)?)?)\s*$")
 _QUOTED = re.compile(r"(?<!\w)['‘\"“]([^'’\"”]{1,60})['’\"”](?!\w)")
-
-
-@dataclass
-class Unit:
-    """A sentence, list item or table row of a retrieved passage."""
-
-    result: int  # index into the retrieval results
-    text: str
-    start: int  # offsets in the document's text
-    end: int
-    lexical: float = 0.0
-    dense: float = 0.0
-    score: float = 0.0
-    heading: bool = False
-    segment: int = 0  # units between two headings of a passage share a segment
-    segment_heading: str = ""  # the heading that opens the segment ("" : the passage's own)
-    # The numbered heading above an unnumbered one ("4.3 Phase 3: ..." above "World class
-    # commissioning competencies"): the section the segment belongs to.
-    parent_heading: str = ""
-    named: bool = False  # in the section the question names ("step 2")
-    # The row's first cell, or the one above it when the table merged them ("Do" over
-    # stages 6-8 of the 'Assess, Plan, Do, Review' table).
-    row_label: str = ""
-    cells: tuple[str, ...] = ()  # a table row's cells, as the line sets them out
-
-    @property
-    def in_table(self) -> bool:
-        """Part of a table row (a line with tab-separated cells)."""
-        return bool(self.cells)
 
 
 @dataclass
@@ -114,85 +75,10 @@ class Evidence:
     strict_coverage: float = 0.0
 
 
-def units_of(results: list[SearchResult]) -> list[Unit]:
-    """Every sentence, list item and table row of the results, with document offsets."""
-    units: list[Unit] = []
-    segment = 0
-    for i, result in enumerate(results):
-        # Every heading of the passage's chunks: a merged passage may span sections.
-        headings = {h.strip() for c in result.chunks for h in c.heading_path} | \
-            {h.strip() for h in result.heading_path}
-        shortened = tuple(h[:-1] for h in headings if h.endswith("…"))  # cut short in the path
-        offset = result.start
-        segment += 1
-        opened_by = parent = row_label = ""
-        width = 0  # cells of the row that gave the label
-        for line_match in re.finditer(r"[^\n]+", result.text):
-            line = line_match.group()
-            base = offset + line_match.start()
-            row_label, width = _row_label(line, row_label, width)
-            is_heading = _is_heading(line, headings, shortened)
-            if is_heading or _numbered_heading(line):
-                segment += 1
-                heading = line.strip()
-                if _STRUCTURAL.match(heading):
-                    parent = ""  # a numbered heading is its own section
-                elif _STRUCTURAL.match(opened_by):
-                    parent = opened_by  # an unnumbered one belongs to the numbered one above
-                opened_by = heading
-            if is_heading:
-                # A heading that is a whole sentence ("Part 2. Look within the overall
-                # picture at ...") says as much as any paragraph: it can be evidence.
-                long = len(opened_by.split()) >= LONG_HEADING_WORDS
-                units.append(Unit(i, opened_by, base, base + len(line), heading=not long,
-                                  segment=segment, segment_heading=opened_by, parent_heading=parent))
-                continue
-            pending = None  # a lone paragraph number ("1.") joins the sentence after it
-            for begin, end in _sentence_spans(line):
-                text = line[begin:end].strip()
-                if not text:
-                    continue
-                lead = len(line[begin:end]) - len(line[begin:end].lstrip())
-                start = base + begin + lead
-                if re.fullmatch(r"(?:(?:part|step|stage|standard|phase|appendix|section)\s+\w{1,3}|"
-                                r"\d{1,2}(?:\.\d{1,2})*)\.?", text, re.I):
-                    pending = pending if pending is not None else start
-                    continue
-                if pending is not None:
-                    text, start, pending = line[pending - base:begin + lead + len(text)].strip(), pending, None
-                units.append(Unit(i, text, start, start + len(text), segment=segment,
-                                  segment_heading=opened_by, parent_heading=parent, row_label=row_label,
-                                  cells=tuple(line.split("\t")) if "\t" in line else ()))
-    return units
-
-
-def _is_heading(line: str, headings: set[str], shortened: tuple[str, ...]) -> bool:
-    """True if ``line`` is one of the passage's headings, whole or as ``shortened`` (the
-    beginnings of the headings its path holds cut short)."""
-    line = line.strip()
-    return line in headings or (bool(shortened) and line.startswith(shortened))
-
-
 def _defines(text: str, weights: dict[str, float], lexical: LexicalIndex) -> bool:
     """True when ``text`` says what something the question names is."""
     found = _DEFINES.match(text)
     return bool(found) and any(t in weights for t in lexical.terms(found.group(1)))
-
-
-def _row_label(line: str, label: str, width: int) -> tuple[str, int]:
-    """The label of a table row and the width of the row that gave it, given the label
-    above: a row with an empty first cell, or fewer cells than the labelled row (the
-    conversion dropped a merged cell), stays under the label above."""
-    if "\t" not in line:
-        return "", 0
-    cells = line.split("\t")
-    if label and (not cells[0].strip() or len(cells) < width):
-        return label, width
-    return cells[0].strip(), len(cells)
-
-
-# A heading that numbers or labels its section ("4.3 ...", "Part 2.", "Appendix B").
-_STRUCTURAL = re.compile(r"(?:\d{1,2}(?:\.\d{1,2})*\.?|part|step|stage|phase|standard|appendix|section)\b", re.I)
 
 
 def _bare_link(text: str) -> bool:
@@ -204,14 +90,6 @@ def _bare_link(text: str) -> bool:
 
 # A Markdown link ("[text](http://...)") or a bare web address.
 _LINK = re.compile(r"\[[^\]]*\]\([^)]*\)|\b(?:https?://|www\.)\S+", re.I)
-
-
-def _numbered_heading(line: str) -> bool:
-    """A short numbered line with no closing stop ("7. Commission – including ...",
-    "4.3 Phase 3: improving performance, monitoring and evaluating")."""
-    line = line.strip()
-    return bool(re.match(r"(?:(?:part|step|stage)\s+)?\d{1,2}(?:\.\d{1,2})*\.?\s+[A-Z]", line, re.I)) \
-        and len(line.split()) <= 12 and not re.search(r"[.;:,]$", line)
 
 
 def _opens_label(heading: str, labels: list[str], section: str = "") -> bool:
@@ -226,12 +104,6 @@ def _opens_label(heading: str, labels: list[str], section: str = "") -> bool:
     numbers = {label.split()[-1] for label in labels
                if label.split()[0] in ("step", "part", "stage") or label.split()[0] == own}
     return any(re.match(rf"{re.escape(n)}[.)]\s", h) for n in numbers)
-
-
-def _looks_like_heading(line: str) -> bool:
-    words = line.split()
-    return len(words) <= 8 and not re.search(r"[.;:,]$", line.strip()) and line[:1].isupper() \
-        and "\t" not in line
 
 
 def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, embed,
@@ -288,13 +160,13 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     asked_noun = next(iter(lexical.terms(noun.group(1))), "") if noun else ""
     # A quoted name ("which stages come under 'Do'?") names the table rows it heads.
     quoted = {q.strip().lower() for q in _QUOTED.findall(query.original)}
-    numbered_rows = [_rows_named(labels, r.text) for r in results]
+    numbered_rows = [rows_named(labels, r.text) for r in results]
     for unit, text, sim in zip(candidates, plain, sims):
         section = results[unit.result].section
         named = opens(unit.segment_heading, section) or opens(unit.parent_heading, section) \
             if unit.segment_heading else labelled[unit.result] and unit.result not in opened_inside
         unit.named = (bool(labels) and named or unit.row_label.lower() in quoted
-                      or any(_row_number(unit, column, width) == number
+                      or any(row_number(unit, column, width) == number
                              for column, width, number in numbered_rows[unit.result])) \
             and in_scope[unit.result]
         present = set(lexical.terms(text)) | (label_terms if unit.named else set())
@@ -316,7 +188,7 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
             prior *= DEFINITION_BONUS
         if purpose_asked and _STATES_PURPOSE.search(unit.text):
             prior *= PURPOSE_BONUS
-        if asked_noun and _leads_list(unit.text) and asked_noun in lexical.terms(unit.text):
+        if asked_noun and leads_list(unit.text) and asked_noun in lexical.terms(unit.text):
             prior *= LIST_LEAD_BONUS
         unit.score = (0.55 * unit.lexical + 0.45 * max(unit.dense, 0.0)) * prior
     evidence.chosen = _choose(query, results, units, candidates, document_text, table_asked)
@@ -337,8 +209,8 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     ranked = sorted(candidates, key=lambda u: -u.score)
     best = _best(ranked, candidates, table_asked)
     if asks_score(query.original):
-        best = _scored_row(candidates, best)
-    extreme = _extreme_rows(query.original, candidates, best)
+        best = scored_row(candidates, best)
+    extreme = extreme_rows(query.original, candidates, best)
     if extreme:
         return extreme
     chosen: list[Unit] = [best]
@@ -364,7 +236,7 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
         if 0 <= j < len(own) and own[j] not in chosen and _body_words(chosen + [own[j]]) <= CONTEXT_WORDS:
             chosen.append(own[j])
     for unit in own:
-        if len(chosen) >= MAX_UNITS or _words(chosen) >= MAX_WORDS:
+        if len(chosen) >= MAX_UNITS or word_count(chosen) >= MAX_WORDS:
             break
         if unit not in chosen and unit.score >= SAME_PASSAGE_FLOOR * best.score:
             chosen.append(unit)
@@ -375,7 +247,7 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
             if top is not None and top not in chosen:
                 chosen.append(top)
     for unit in list(chosen):
-        _bring_list(unit, chosen, units, results, document_text)
+        bring_list(unit, chosen, units, results, document_text)
         _bring_reply(unit, chosen, units, results)
     order = {id(u): i for i, u in enumerate(units)}
     # A section carried on in a neighbouring passage reads in the document's order.
@@ -383,83 +255,6 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     group = {i: (best.result if i in joined else i) for i in range(len(results))}
     return sorted(chosen, key=lambda u: (group[u.result], u.start if u.result in joined else 0,
                                          u.result, order.get(id(u), 10**6), u.start))
-
-
-def _rows_named(labels: list[str], passage: str) -> set[tuple[int, int, str]]:
-    """The table rows the question names in the passage, as (column, header width, number):
-    (0, 2, "7") for "standard 7" when a header row reads "Standard | Score" (its rows read
-    "7 We influence ... | 1 / 2"), (1, 4, "2") for "stage 2" under "Activity | Stage | ..."."""
-    pairs = [tuple(label.split()) for label in labels if len(label.split()) == 2]
-    named: set[tuple[int, int, str]] = set()
-    if not pairs:
-        return named
-    for line in passage.splitlines():
-        if "\t" not in line:
-            continue
-        cells = [c.strip().lower() for c in line.split("\t")]
-        for column, cell in enumerate(cells):
-            named |= {(column, len(cells), number) for word, number in pairs if cell in (word, word + "s")}
-    return named
-
-
-def _row_number(unit: Unit, column: int = 0, width: int = 0) -> str | None:
-    """The number a table row gives in the header's ``column`` ("7" for "7 We influence
-    ..."), if any. A row with fewer cells than the header lost its merged first cells in
-    conversion ("2 | Focus on ..." under "Assess | 1 | ..."): its cells align from the right."""
-    if not unit.in_table:
-        return None
-    column -= max(width - len(unit.cells), 0)
-    if not 0 <= column < len(unit.cells):
-        return None
-    number = re.match(r"\s*(\d{1,2})\.?(?:\s|$)", unit.cells[column])
-    return number.group(1) if number else None
-
-
-def _score_cell(unit: Unit) -> re.Match | None:
-    """The score in a table row's last cell ("4", "1 / 2"), if it has one."""
-    return _SCORE_CELL.search(unit.text) if unit.in_table else None
-
-
-def _scored_row(candidates: list[Unit], best: Unit) -> Unit:
-    """For a question asking how something scored ("what did they score themselves on
-    standard 10?"), the row of a scored table the question names, or else the best row
-    when it scores at least SCORED_ROW_FLOOR of ``best``, when ``best``'s section gives no
-    score: the minutes discussing a standard rank high, the table holds the score."""
-    section = [u for u in candidates if u.result == best.result and u.segment == best.segment]
-    if any(_score_cell(u) for u in section):
-        return best
-    rows = [u for u in candidates if _score_cell(u)]
-    named = [u for u in rows if u.named]
-    if named:  # the row the question names ("standard 7"), however few of its words it shares
-        return max(named, key=lambda u: u.score)
-    row = max(rows, key=lambda u: u.score, default=None)
-    return row if row is not None and row.score >= SCORED_ROW_FLOOR * best.score else best
-
-
-def _extreme_rows(question: str, candidates: list[Unit], best: Unit) -> list[Unit]:
-    """For a question asking where something scored highest or lowest, the rows of a
-    scored table (a number, or "1 / 2", in the last cell) with that score; else []."""
-    asked = _EXTREME_ASKED.search(question)
-    if not asked:
-        return []
-    word = next(w for w in asked.group("adj", "adv", "came", "come") if w)
-    scored: dict[int, list[tuple[float, Unit]]] = {}
-    for unit in candidates:
-        cell = _score_cell(unit)
-        if cell:
-            values = [float(v) for v in re.findall(r"\d+(?:\.\d+)?", cell.group(1))]
-            scored.setdefault(unit.result, []).append((sum(values) / len(values), unit))
-    # The best unit's table if it is scored, else the table with the most scored rows.
-    rows = scored.get(best.result) or max(scored.values(), key=len, default=[])
-    if len(rows) < 3:
-        return []
-    pick = max if re.fullmatch(_HIGHEST, word, re.I) else min
-    target = pick(value for value, _ in rows)
-    return sorted((u for value, u in rows if value == target), key=lambda u: u.start)
-
-
-def _words(units: list[Unit]) -> int:
-    return sum(len(u.text.split()) for u in units)
 
 
 def _body_words(units: list[Unit]) -> int:
@@ -506,52 +301,6 @@ def _bring_reply(unit: Unit, chosen: list[Unit], units: list[Unit], results: lis
         chosen.append(after)
 
 
-def _leads_list(text: str) -> bool:
-    """True when ``text`` introduces a list: it ends with a colon, or, as a document may
-    mistype it, with a semicolon after "include(s)" ("Resources include;")."""
-    text = text.rstrip()
-    return text.endswith(":") or bool(re.search(r"\b(includes?|including|following);$", text, re.I))
-
-
-def _bring_list(unit: Unit, chosen: list[Unit], units: list[Unit], results: list[SearchResult],
-                document_text) -> None:
-    """A chosen unit that introduces a list ("... as follows:") brings the list into ``chosen``."""
-    index = units.index(unit)
-    lead = unit
-    after = units[index + 1] if index + 1 < len(units) else None
-    if not _leads_list(unit.text) and after is not None and after.result == unit.result \
-            and _leads_list(after.text) and len(after.text.split()) <= 12:
-        lead = after
-        if after not in chosen:
-            chosen.append(after)
-    if not _leads_list(lead.text):
-        return
-    run = _list_run(results[lead.result], lead, document_text) if document_text else []
-    if run:
-        # The whole list as the document sets it out, even where it runs on past
-        # the passage (the retrieved chunk may hold only its first items).
-        taken_at = {(u.result, u.start): u for u in units}
-        for item in run:
-            if _words(chosen) >= MAX_LIST_WORDS:
-                break
-            item = taken_at.get((item.result, item.start), item)
-            if item not in chosen:
-                chosen.append(item)
-        return
-    followers = [u for u in units[units.index(lead) + 1:] if u.result == lead.result]
-    taken = 0
-    for follower in followers:
-        if follower.heading or taken >= LIST_ITEMS or _words(chosen) >= MAX_LIST_WORDS:
-            break
-        if follower not in chosen:
-            chosen.append(follower)
-        taken += 1
-    if not followers and document_text is not None:
-        taken_at = {(u.result, u.start) for u in chosen}
-        chosen.extend(u for u in _list_after(results[lead.result], lead, document_text)
-                      if (u.result, u.start) not in taken_at)
-
-
 def _with_continuation(results: list[SearchResult], units: list[Unit], candidates: list[Unit],
                        best: Unit, own: list[Unit]) -> list[Unit]:
     """``own`` plus the rest of its section where another retrieved passage carries it on.
@@ -579,45 +328,6 @@ def _with_continuation(results: list[SearchResult], units: list[Unit], candidate
             last = theirs[-1].segment
             extra += [u for u in candidates if u.result == j and u.segment == last]
     return own + [u for u in extra if u.score >= CONTINUATION_FLOOR * best.score]
-
-
-def _list_run(result: SearchResult, lead: Unit, document_text) -> list[Unit]:
-    """The items of a list set out after ``lead`` as consecutive lines, read from the document.
-
-    Parsed documents separate paragraphs with a blank line and the items of one list with
-    a single line break, so a list is the run of lines after the lead-in's paragraph.
-    Returns [] when what follows is not such a run (one paragraph, or headings).
-    """
-    text = document_text(result.document.doc_id) or ""
-    match = re.match(r"[ \t]*\n\n((?:[^\n]+\n)+[^\n]+)", text[lead.end:lead.end + 4000])
-    if not match:
-        return []
-    items = []
-    offset = lead.end + match.start(1)
-    for line in match.group(1).split("\n"):
-        stripped = line.strip()
-        if stripped and len(items) < LIST_ITEMS:
-            start = offset + len(line) - len(line.lstrip())
-            items.append(Unit(lead.result, stripped, start, start + len(stripped)))
-        offset += len(line) + 1
-    return items
-
-
-def _list_after(result: SearchResult, lead: Unit, document_text) -> list[Unit]:
-    """List items that continue past the end of a passage, read from the document."""
-    text = document_text(result.document.doc_id) or ""
-    items: list[Unit] = []
-    for match in re.finditer(r"[^\n]+", text[lead.end:lead.end + 1500]):
-        line = match.group().strip()
-        if not line or len(items) >= LIST_ITEMS or _looks_like_heading(line) or re.match(
-                r"(part|step|stage|standard|phase|cycle phase|appendix|section)\s+\w{1,3}\b|\d{1,2}(\.\d)*\.?\s+[A-Z]",
-                line, re.I):
-            break
-        start = lead.end + match.start() + (len(match.group()) - len(match.group().lstrip()))
-        items.append(Unit(lead.result, line, start, start + len(line)))
-        if re.search(r"[.]$", line) and len(line.split()) > 25:
-            break
-    return items
 
 
 def embed_with(embedder):
