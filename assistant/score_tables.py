@@ -12,8 +12,6 @@ import re
 from assistant.units import Unit
 
 SCORED_ROW_FLOOR = 0.8  # a scores table's row answers "how did they score" at this share of the best's score
-
-
 # "Which standards got the top marks?", "where did they score lowest?": the rows of a
 # scored table with the highest (or lowest) score answer, not the sentences most like it.
 _HIGHEST = r"highest|top|best|strongest|most"
@@ -21,8 +19,6 @@ _LOWEST = r"lowest|bottom|worst|weakest|least"
 _EXTREME_ASKED = re.compile(rf"\b(?P<adj>{_HIGHEST}|{_LOWEST})\b[^?]{{0,40}}\b(scor\w*|marks?|rat(ed|ings?)|grades?)\b|"
                             rf"\b(scor\w*|marks?|rated)\b[^?]{{0,30}}\b(?P<adv>{_HIGHEST}|{_LOWEST})\b|"
                             rf"\bcame out (?P<came>{_HIGHEST}|{_LOWEST})\b|\bcome out (?P<come>{_HIGHEST}|{_LOWEST})\b", re.I)
-
-
 _SCORE_CELL = re.compile(r"\t\s*(\d{1,3}(?:\.\d+)?(?:\s*/\s*\d{1,3}(?:\.\d+)?)?)\s*$")
 
 

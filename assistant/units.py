@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from assistant.chunking import _sentence_spans
 from assistant.retrieval import SearchResult
 
-LONG_HEADING_WORDS = 9
+LONG_HEADING_WORDS = 9  # a heading this long says as much as a paragraph: it can be evidence
 
 
-@dataclass
 @dataclass
 class Unit:
     """A sentence, list item or table row of a retrieved passage."""
