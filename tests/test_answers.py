@@ -692,7 +692,6 @@ def test_a_question_asking_for_a_definition_is_answered_by_the_sentence_that_giv
     assert max(why.units, key=lambda u: u.score).text != defining
 
 
-
 @pytest.mark.parametrize("question", ["Joint commissioning frameworks - what are they, in a sentence?",
                                       "What do they actually mean by a 'joint commissioning framework'?",
                                       "Joint commissioning framework in plain terms?"])
@@ -718,6 +717,7 @@ def test_a_question_asking_what_something_is_for_favours_the_sentence_stating_it
     aim = "The support programme aims to raise ambitions for commissioning in every area."
     other = "The support programme was asked to raise ambitions for commissioning in every area."
     passage = _passage("guide", 0, f"{aim} {other}", ("Programme",))
+
     def ratio(question: str) -> float:
         units = {u.text: u.score for u in _evidence(answerer, question, passage).units}
         return units[aim] / units[other]
