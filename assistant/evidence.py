@@ -259,7 +259,7 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
 
 def _body_words(units: list[Unit]) -> int:
     """Words of ``units`` but for a section's own heading line, which only names it."""
-    return sum(len(u.text.split()) for u in units if u.text != u.segment_heading)
+    return word_count([u for u in units if u.text != u.segment_heading])
 
 
 def _best(ranked: list[Unit], candidates: list[Unit], table_asked: bool = False) -> Unit:
