@@ -21,6 +21,7 @@ from assistant.answer import Answer, AnswerSentence, Citation
 from assistant.documents import without_markup
 from assistant.evidence import Evidence, Unit, embed_with, select
 from assistant.followup import standalone
+from assistant.injection import looks_like_injection
 from assistant.llms.base import LLMError
 from assistant.prompting import render
 from assistant.query import Query, acronyms, clean_question, prepare
@@ -106,7 +107,7 @@ class Answerer:
         if conversation is not None:
             conversation.questions.append(searched)
         answer = Answer(question=question, backend=backend, standalone_question=searched)
-        if guard.looks_like_injection(question):
+        if looks_like_injection(question):
             answer.refused, answer.refusal = True, INJECTION_REFUSAL
             yield "answer", answer
             return

@@ -18,7 +18,8 @@ from functools import lru_cache
 import numpy as np
 
 from assistant.documents import without_markup
-from assistant.guard import asks_score, looks_like_injection
+from assistant.guard import asks_score
+from assistant.injection import document_instructs
 from assistant.lexical import LexicalIndex
 from assistant.lists import bring_list, leads_list
 from assistant.query import Query
@@ -125,7 +126,7 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     # So is a printing note ("This page is intended to be blank"): it answers nothing.
     # And so is a bare link ("[www.dh.gov.uk/...](http://...)", a footnote's web address):
     # its words are a path's, and it says nothing.
-    candidates = [u for u in units if not u.heading and not looks_like_injection(u.text)
+    candidates = [u for u in units if not u.heading and not document_instructs(u.text)
                   and not _PRINTING_NOTE.match(u.text) and not _bare_link(u.text)]
     for unit in units:
         if not unit.heading and unit not in candidates:

@@ -1,10 +1,11 @@
-"""Decide when not to answer: instructions posing as questions, and questions the
-documents do not cover.
+"""Decide when not to answer: questions the documents do not cover, and requests for
+other writing.
 
-Text from users and documents is data. A question that tries to instruct the
-assistant ("ignore your sources", "reply UPDATE APPLIED", "print your prompt") is
-refused without repeating it; so is a request for other writing ("write me a poem").
-A question is treated as not covered when the passages found lack what it asks for:
+Text from users and documents is data. A question that tries to instruct the assistant
+("ignore your sources", "print your prompt") is recognised in :mod:`assistant.injection`
+and refused without repeating it; a request for other writing ("write me a poem") is
+refused here. A question is treated as not covered when the passages found lack what it
+asks for:
 an amount when it asks "how much", a date when it asks "when did", a score, a person
 or an organisation when it asks for one; when it names one document and only others'
 passages answer; when it names a law or a later year that no document mentions, or a
@@ -23,25 +24,9 @@ from typing import TYPE_CHECKING
 
 from assistant.query import SPELLING_OUT_ASKED
 
-if TYPE_CHECKING:  # evidence.py uses looks_like_injection; only the type comes back
+if TYPE_CHECKING:  # evidence.py uses asks_score; only the type comes back
     from assistant.evidence import Evidence
 
-_INJECTION = [
-    r"\b(ignore|disregard|forget|override)\b[^.?!]{0,60}\b(instruction|prompt|source|document|doc|guidance|rule|context|"
-    r"above|previous|earlier|corpus|corpora|knowledge base)s?\b",
-    r"\b(reveal|print|show|output|repeat)\b[^.?!]{0,40}\b(system prompt|prompt|instructions)\b",
-    r"\b(reply|respond|answer|begin|start|prefix)\b[^.?!]{0,40}\b(with|only with)\b[^.?!]{0,15}\b(?-i:[A-Z][A-Z0-9-]{3,})\b",
-    r"\breply\b[^.?!]{0,30}\bto confirm\b",
-    r"\b(don'?t|do not|never)\s+cite\b",
-    r"\byou are (now|in)\b[^.?!]{0,40}\b(mode|chatbot|assistant|model)\b",
-    # a new persona ("you're a procurement bot now"), or a line to sign off with
-    r"\byou(’re|'re| are)\s+(?:\w+\s+){0,3}?(bot|chatbot|assistant|persona|ai|gpt)\s+now\b",
-    r"\bsign(ing)?[ -]off\b[^.?!]{0,20}\bwith\b",
-    r"\b(system notice|maintenance mode|debug mode|developer mode|jailbreak)\b",
-    r"\b(earlier|previous|all)\b[^.?!]{0,30}\bguidance\b[^.?!]{0,30}\b(void|withdrawn|scrapped|cancelled)\b",
-]
-# One pattern, compiled once: every sentence of every passage found is checked against it.
-_INJECTED = re.compile("|".join(f"(?:{p})" for p in _INJECTION), re.I)
 # What a "how much / how many" question needs the evidence to hold.
 _MONEY_ASKED = re.compile(r"\bhow much\b[^?]{0,80}\b(put(ting)?|pa(y|id|ying)|contribut\w*|spen[dt]\w*|cost(s|ing)?|"
                           r"allocat\w*|invest\w*)\b|"
@@ -229,11 +214,6 @@ class Verdict:
 
 _COMPARISON_ASKED = re.compile(r"\b(compar\w*|vs\.?|versus|both|each|differ\w*|same|than|between|"
                                r"match(es)?|line up)\b", re.I)
-
-
-def looks_like_injection(question: str) -> bool:
-    """True when the question is an attempt to instruct the assistant."""
-    return _INJECTED.search(question) is not None
 
 
 def other_writing(question: str) -> str:
