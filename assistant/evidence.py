@@ -57,6 +57,17 @@ _PURPOSE_ASKED = re.compile(r"\b(achieve|purpose|aims?|for what|what is it for|w
                             re.I)
 _STATES_PURPOSE = re.compile(r"\b(aims? to|seeks? to|aim of|aims? (is|are)|purpose (of|is)|is intended to|"
                              r"is designed to|objectives? (of|is))\b", re.I)
+# A sentence saying what the document itself does ("This paper outlines recent work ...",
+# "1.1 This report updates the Board on ...") answers a question about the document as a
+# whole ("what was the paper proposing, in a nutshell?"), not one about what it says.
+OVERVIEW_FACTOR = 0.7
+_OVERVIEW = re.compile(r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?(?:this|the)\s+(?:paper|report|document|guide|guidance|framework|"
+                       r"strategy|section|chapter|appendix|note|briefing)\s+(?:\w+\s+){0,2}?(?:outlines?|sets? out|"
+                       r"propos\w+|updates?|describes?|brings?|provides?|summari[sz]es?|demonstrates?|presents?|"
+                       r"explains?|introduces?|considers?|looks at|covers?|gives?|offers?)\b", re.I)
+_DOCUMENT_ASKED = re.compile(r"\b(summary|summari[sz]e|nutshell|overview|gist)\b|\b(paper|report|document|guide|"
+                             r"framework|strategy)\b[^?]{0,40}\b(propos\w*|cover\w*|about|outlin\w*|sets? out)\b",
+                             re.I)
 _PRINTING_NOTE = re.compile(r"\W*this page (is |has been )?(intended to be|intentionally|left intentionally)"
                             r"( left)? blank\W*$", re.I)
 _QUOTED = re.compile(r"(?<!\w)['‘\"“]([^'’\"”]{1,60})['’\"”](?!\w)")
@@ -155,6 +166,7 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     table_asked = _TABLE_ASKED.search(query.original) is not None
     definition_asked = _DEFINITION_ASKED.search(query.original) is not None
     purpose_asked = _PURPOSE_ASKED.search(query.original) is not None
+    document_asked = _DOCUMENT_ASKED.search(query.original) is not None
     # "What principles did they want agencies to sign up to?" is answered by the list a
     # sentence introduces ("... agree the following set of principles:").
     noun = _ASKED_NOUN.search(query.original)
@@ -191,6 +203,8 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
             prior *= PURPOSE_BONUS
         if asked_noun and leads_list(unit.text) and asked_noun in lexical.terms(unit.text):
             prior *= LIST_LEAD_BONUS
+        if not document_asked and _OVERVIEW.match(unit.text):
+            prior *= OVERVIEW_FACTOR
         unit.score = (0.55 * unit.lexical + 0.45 * max(unit.dense, 0.0)) * prior
     evidence.chosen = _choose(query, results, units, candidates, document_text, table_asked)
     chosen_passages = {u.result for u in evidence.chosen}

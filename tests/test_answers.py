@@ -317,6 +317,17 @@ def test_a_question_naming_two_documents_is_answered_from_each_in_full(answerer)
         assert sentence in chosen, chosen
 
 
+def test_a_sentence_about_the_document_itself_answers_only_a_question_about_the_document(answerer):
+    overview = _passage("paper", 0, "The paper proposes a timescale for the implementation of a joint "
+                        "commissioning framework.", ("Purpose",))
+    definition = _passage("paper", 500, "Commissioning is the process of setting outcomes, assessing need "
+                          "and then specifying, securing and monitoring services.", ("Definition",), score=0.8)
+    about_content = _evidence(answerer, "How did the paper define commissioning?", overview, definition)
+    assert about_content.chosen[0].text.startswith("Commissioning is the process")
+    about_paper = _evidence(answerer, "What was the paper proposing?", overview, definition)
+    assert about_paper.chosen[0].text.startswith("The paper proposes")
+
+
 def test_a_section_cut_in_two_by_chunking_is_read_as_one():
     from assistant.evidence import CONTINUATION_FLOOR, Unit, _with_continuation
 
