@@ -46,7 +46,7 @@ LIST_LEAD_BONUS = 1.3  # a sentence introducing a list of the things asked for (
 _ASKED_NOUN = re.compile(r"\b(?:what|which)\s+(?:(?:are|were|is|was)\s+the\s+|kinds?\s+of\s+|sorts?\s+of\s+)?"
                          r"([a-z]{4,})\b", re.I)
 _DEFINITION_ASKED = re.compile(r"^(?!\W*why\b).*(\bdefinitions? of\b|\bdefin(e|es|ition)\b|\bwhat is meant by\b|"
-                               r"\bwhat (is|are) (a|an)\b|\bwhat (do|does|did)\b[^?]{0,60}\bmean\b|\bmeaning of\b|"
+                               r"\bwhat(?:'s|’s| is| are) (a|an)\b|\bwhat exactly (is|are)\b|\bwhat (do|does|did)\b[^?]{0,60}\bmean\b|\bmeaning of\b|"
                                r"\bin a (nutshell|sentence)\b|\bin plain (terms|english)\b|\bwhat are they\b)", re.I)
 _DEFINES = re.compile(r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?['‘\"“]?((?:[\w’'-]+\s+){1,5}?)(?:(?:is|are|means)\s+"
                       r"(?:the|a|an|defined as)|(?:would |will )?(?:constitutes?|refers? to))\b", re.I)

@@ -718,7 +718,9 @@ def test_a_question_asking_for_a_definition_is_answered_by_the_sentence_that_giv
 
 @pytest.mark.parametrize("question", ["Joint commissioning frameworks - what are they, in a sentence?",
                                       "What do they actually mean by a 'joint commissioning framework'?",
-                                      "Joint commissioning framework in plain terms?"])
+                                      "Joint commissioning framework in plain terms?",
+                                      "What exactly is a joint commissioning framework?",
+                                      "what's a 'joint commissioning framework'?"])
 def test_a_definition_asked_in_other_words_favours_the_sentence_that_gives_it(answerer, question):
     from assistant.evidence import DEFINITION_BONUS
 
