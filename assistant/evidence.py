@@ -43,6 +43,10 @@ _TABLE_ASKED = re.compile(r"(?<!round the )(?<!around the )(?<!at the )(?<!to th
 # is ("Joint Commissioning is the set of linked activities ...") about one of its terms.
 DEFINITION_BONUS = 1.3
 LIST_LEAD_BONUS = 1.3  # a sentence introducing a list of the things asked for ("... principles:")
+# ... or of what something holds, for a question asking what goes into it ("what's supposed
+# to go into the framework?" ~ "It is proposed that the framework should include:").
+_CONTENTS_ASKED = re.compile(r"\b(go(es)? into|go(es)? in|includes?|contains?|consists? of|made up of|comprises?|"
+                             r"what(?:'s|’s| is) in)\b", re.I)
 _ASKED_NOUN = re.compile(r"\b(?:what|which)\s+(?:(?:are|were|is|was)\s+the\s+|kinds?\s+of\s+|sorts?\s+of\s+)?"
                          r"([a-z]{4,})\b", re.I)
 _DEFINITION_ASKED = re.compile(r"^(?!\W*why\b).*(\bdefinitions? of\b|\bdefin(e|es|ition)\b|\bwhat is meant by\b|"
@@ -171,6 +175,7 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     # sentence introduces ("... agree the following set of principles:").
     noun = _ASKED_NOUN.search(query.original)
     asked_noun = next(iter(lexical.terms(noun.group(1))), "") if noun else ""
+    contents_asked = _CONTENTS_ASKED.search(query.original) is not None
     # A quoted name ("which stages come under 'Do'?") names the table rows it heads.
     quoted = {q.strip().lower() for q in _QUOTED.findall(query.original)}
     numbered_rows = [rows_named(labels, r.text) for r in results]
@@ -201,7 +206,8 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
             prior *= DEFINITION_BONUS
         if purpose_asked and _STATES_PURPOSE.search(unit.text):
             prior *= PURPOSE_BONUS
-        if asked_noun and leads_list(unit.text) and asked_noun in lexical.terms(unit.text):
+        if leads_list(unit.text) and (asked_noun and asked_noun in lexical.terms(unit.text)
+                                      or contents_asked and unit.lexical > 0):
             prior *= LIST_LEAD_BONUS
         if not document_asked and _OVERVIEW.match(unit.text):
             prior *= OVERVIEW_FACTOR

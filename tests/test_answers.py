@@ -417,6 +417,9 @@ def test_a_question_for_things_of_a_kind_favours_the_sentence_that_lists_them(an
     assert lead == pytest.approx(LIST_LEAD_BONUS * plain, rel=0.05)
     lead, plain = scores("Do partners agree principles for joint commissioning?")  # not asked for a list
     assert lead == pytest.approx(plain, rel=0.05)
+    # Asked what something holds: the list of what goes into it.
+    lead, plain = scores("What goes into the partners' joint commissioning agreement?")
+    assert lead == pytest.approx(LIST_LEAD_BONUS * plain, rel=0.05)
 
 
 @pytest.mark.parametrize("lead", ["The resources step 4 uses include:", "The resources step 4 uses include;"])
