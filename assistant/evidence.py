@@ -24,7 +24,7 @@ from assistant.lexical import LexicalIndex
 from assistant.lists import bring_list, leads_list
 from assistant.query import Query
 from assistant.retrieval import SearchResult, heading_opens, names_section
-from assistant.score_tables import extreme_rows, rows_named, row_number, scored_row
+from assistant.score_tables import extreme_rows, rows_named, row_number, scale_key, scored_row
 from assistant.units import Unit, units_of, word_count
 
 MAX_UNITS = 5
@@ -54,6 +54,10 @@ _DEFINITION_ASKED = re.compile(r"^(?!\W*why\b).*(\bdefinitions? of\b|\bdefin(e|e
                                r"\bin a (nutshell|sentence)\b|\bin plain (terms|english)\b|\bwhat are they\b)", re.I)
 _DEFINES = re.compile(r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?['‘\"“]?((?:[\w’'-]+\s+){1,5}?)(?:(?:is|are|means)\s+"
                       r"(?:the|a|an|defined as)|(?:would |will )?(?:constitutes?|refers? to))\b", re.I)
+# "what does a score of 4 mean", "(vs a 5)": the part of a question asking what a value means.
+_MEANING_CLAUSE = re.compile(r"\bwhat (?:does|do|would|did)\b[^?,;]*?\b(?:mean|means|stand for|signif\w*|"
+                             r"indicates?|represents?)\b|\(?\b(?:vs\.?|versus)\s+(?:an?\s+)?\d{1,2}\b\)?", re.I)
+_WH = re.compile(r"\b(which|who|whom|whose|what|how|where|when|why)\b", re.I)
 # A question asking what something is for ("what is WCC trying to achieve?") favours a
 # sentence saying what it aims at ("The ... programme aims to raise ambitions ...").
 PURPOSE_BONUS = 1.3
@@ -235,6 +239,11 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     extreme = extreme_rows(query.original, candidates, best)
     if extreme:
         return extreme
+    # "What does a 3 mean?" is answered by the scale's key; "... and who scored a 3?" by the
+    # key and the answer to the rest.
+    key = scale_key(query.original, candidates)
+    if key and not _WH.search(_MEANING_CLAUSE.sub(" ", query.original)):
+        return key
     # The answer comes from one passage, the best unit's, unless the question names
     # several documents: citations stay few and right. (Adding other passages' near-best
     # sentences measured worse on citation precision and no better on coverage.) A
@@ -258,8 +267,9 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
         _bring_reply(unit, chosen, units, results)
     order = {id(u): i for i, u in enumerate(units)}
     joined = {i for i, g in group.items() if g != i} | {a.result for a in anchors}
-    return sorted(chosen, key=lambda u: (group[u.result], u.start if u.result in joined else 0,
-                                         u.result, order.get(id(u), 10**6), u.start))
+    return key + sorted((u for u in chosen if u not in key),
+                        key=lambda u: (group[u.result], u.start if u.result in joined else 0,
+                                       u.result, order.get(id(u), 10**6), u.start))
 
 
 def _around(best: Unit, results: list[SearchResult], units: list[Unit], candidates: list[Unit],

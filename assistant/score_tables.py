@@ -1,14 +1,16 @@
 """Tables of scores: a self-assessment's rows with a score in the last cell.
 
 "What did they score themselves on standard 10?" is answered by that row of the scores
-table, and "where did they score lowest?" by the rows with the lowest score, rather than
-by the sentences most like the question.
+table, "where did they score lowest?" by the rows with the lowest score, and "what does a
+4 mean?" by the scale's key ("4: We are making very good progress ..."), rather than by
+the sentences most like the question.
 """
 
 from __future__ import annotations
 
 import re
 
+from assistant.lists import leads_list
 from assistant.units import Unit
 
 SCORED_ROW_FLOOR = 0.8  # a scores table's row answers "how did they score" at this share of the best's score
@@ -93,3 +95,33 @@ def extreme_rows(question: str, candidates: list[Unit], best: Unit) -> list[Unit
     pick = max if re.fullmatch(_HIGHEST, word, re.I) else min
     target = pick(value for value, _ in rows)
     return sorted((u for value, u in rows if value == target), key=lambda u: u.start)
+
+
+# "What does a 4 mean vs a 5?", "what does a score of 2 signify?": the values asked about ...
+_MEANING_ASKED = re.compile(r"\b(mean|means|meaning|stand for|stands for|signif\w*|indicates?|represents?)\b", re.I)
+_ASKED_VALUE = re.compile(r"\b(?:an?|scores? of|scored|ratings? of|rated|grades? of|level|vs\.?|versus|or|and)\s+"
+                          r"['‘\"“]?(\d{1,2})['’\"”]?(?![\w.])")
+
+
+def scale_key(question: str, candidates: list[Unit]) -> list[Unit]:
+    """The entries of a scale's key ("4: We are making very good progress ...") giving what
+    every value the question asks about means, from one passage, in the key's order; []
+    when the question asks no such thing or the passages hold no such key."""
+    if not _MEANING_ASKED.search(question):
+        return []
+    values = list(dict.fromkeys(_ASKED_VALUE.findall(question)))
+    if not values:
+        return []
+    for result in sorted({u.result for u in candidates}):
+        entries = {}
+        for unit in candidates:
+            key = re.match(r"\W*(\d{1,2})\s*[:=–-]\s", unit.text) if unit.result == result else None
+            if key and key.group(1) in values:
+                entries.setdefault(key.group(1), unit)
+        if len(entries) == len(values):
+            chosen = sorted(entries.values(), key=lambda u: u.start)
+            # The line that introduces the key ("Scoring criteria:") says what it is a key to.
+            before = [u for u in candidates if u.result == result and u.end <= chosen[0].start]
+            lead = max(before, key=lambda u: u.end, default=None)
+            return ([lead] if lead is not None and leads_list(lead.text) else []) + chosen
+    return []

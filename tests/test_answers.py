@@ -793,6 +793,29 @@ def test_a_question_about_a_score_takes_the_scored_row_over_the_prose_about_it(a
     assert chosen[0].result == 0
 
 
+KEY = ("Scoring criteria:\n- 1: We have no clear agreement about what is needed\n"
+       "- 2: We have begun to move forward\n- 3: We are making progress\n"
+       "- 4: We are making very good progress\n- 5: The standard is fully achieved.")
+
+
+def test_a_question_asking_what_a_score_means_gets_the_scales_key(answerer):
+    prose = _passage("report", 0, "The group used the self-analysis scale to score each standard and agreed "
+                     "that scoring against the scale was hard.", ("Report",))
+    key = _passage("report", 500, KEY, ("Report", "Appendix B"), score=0.8)
+    def chosen(question: str) -> list[str]:
+        return [u.text.lstrip("- ") for u in _evidence(answerer, question, prose, key).chosen]
+
+    assert chosen("On the self-analysis scale, what does a 4 mean vs a 5?") == [
+        "4: We are making very good progress", "5: The standard is fully achieved."]
+    assert chosen("what does a score of 1 mean on the scale?") == [
+        "Scoring criteria:", "1: We have no clear agreement about what is needed"]
+    # Asked something more, the key comes first and the rest is answered as usual.
+    both = chosen("What does a 3 mean on the scale, and how did the group use the scale?")
+    assert both[0] == "3: We are making progress" and both[1].startswith("The group used")
+    # Not asked what a value means: the passages answer as usual.
+    assert chosen("How did the group use the self-analysis scale?")[0].startswith("The group used")
+
+
 def test_a_question_reported_in_minutes_brings_its_reply(answerer):
     asked = "The group reviewed the draft. Howard asked if the group had to produce a framework to measure the strategy."
     replied = "Carolyn replied that this would be built into the review process."
