@@ -296,27 +296,6 @@ def test_a_heading_inside_a_passage_speaks_for_the_sentences_under_it(answerer):
     assert evidence.chosen[0] is under_section_75
 
 
-def test_a_question_naming_two_documents_is_answered_from_each_in_full(answerer):
-    from dataclasses import replace
-
-    from assistant.evidence import embed_with, select
-    from assistant.query import prepare
-
-    north = _passage("north", 0, "Commissioning\nNorth defines commissioning as planning services for "
-                     "outcomes. North reviews the definition with partners every year.", ("Commissioning",))
-    central = _passage("central", 0, "Commissioning\nCentral defines commissioning as buying services to "
-                       "meet need. Central agreed the definition with schools in 2009.", ("Commissioning",))
-    question = "How do North and Central each define commissioning?"
-    query = replace(prepare(question, answerer.settings.corpus_dir, []), documents=("north", "central"))
-    evidence = select(query, [north, central], answerer.retriever.lexical(),
-                      embed_with(answerer.retriever.encoder()))
-    chosen = " ".join(u.text for u in evidence.chosen)
-    # Each document's section, not the first's and the other's single best sentence.
-    for sentence in ["North defines commissioning", "North reviews", "Central defines commissioning",
-                     "Central agreed"]:
-        assert sentence in chosen, chosen
-
-
 def test_a_sentence_about_the_document_itself_answers_only_a_question_about_the_document(answerer):
     overview = _passage("paper", 0, "The paper proposes a timescale for the implementation of a joint "
                         "commissioning framework.", ("Purpose",))
