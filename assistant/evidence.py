@@ -24,7 +24,8 @@ from assistant.lexical import LexicalIndex
 from assistant.lists import bring_list, leads_list
 from assistant.query import Query
 from assistant.retrieval import SearchResult, heading_opens, names_section
-from assistant.score_tables import extreme_rows, rows_named, row_number, scale_key, scored_row
+from assistant.score_tables import (asks_only_meaning, extreme_rows, rows_named, row_number, scale_key,
+                                    scored_row)
 from assistant.units import Unit, units_of, word_count
 
 MAX_UNITS = 5
@@ -55,10 +56,6 @@ _DEFINITION_ASKED = re.compile(r"^(?!\W*why\b).*(\bdefinitions? of\b|\bdefin(e|e
                                r"\bin a (nutshell|sentence)\b|\bin plain (terms|english)\b|\bwhat are they\b)", re.I)
 _DEFINES = re.compile(r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?['‘\"“]?((?:[\w’'-]+\s+){1,5}?)(?:(?:is|are|means)\s+"
                       r"(?:the|a|an|defined as)|(?:would |will )?(?:constitutes?|refers? to))\b", re.I)
-# "what does a score of 4 mean", "(vs a 5)": the part of a question asking what a value means.
-_MEANING_CLAUSE = re.compile(r"\bwhat (?:does|do|would|did)\b[^?,;]*?\b(?:mean|means|stand for|signif\w*|"
-                             r"indicates?|represents?)\b|\(?\b(?:vs\.?|versus)\s+(?:an?\s+)?\d{1,2}\b\)?", re.I)
-_WH = re.compile(r"\b(which|who|whom|whose|what|how|where|when|why)\b", re.I)
 # A question asking what something is for ("what is WCC trying to achieve?") favours a
 # sentence saying what it aims at ("The ... programme aims to raise ambitions ...").
 PURPOSE_BONUS = 1.3
@@ -242,7 +239,7 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     # "What does a 3 mean?" is answered by the scale's key; "... and who scored a 3?" by the
     # key and the answer to the rest.
     key = scale_key(query.original, candidates)
-    if key and not _WH.search(_MEANING_CLAUSE.sub(" ", query.original)):
+    if key and asks_only_meaning(query.original):
         return key
     chosen: list[Unit] = [best]
     # The answer comes from one passage, the best unit's, unless the question names

@@ -98,9 +98,20 @@ def extreme_rows(question: str, candidates: list[Unit], best: Unit) -> list[Unit
 
 
 # "What does a 4 mean vs a 5?", "what does a score of 2 signify?": the values asked about ...
-_MEANING_ASKED = re.compile(r"\b(mean|means|meaning|stand for|stands for|signif\w*|indicates?|represents?)\b", re.I)
+_MEANING = r"(?:mean|means|meaning|stand for|stands for|signif\w*|indicates?|represents?)"
+_MEANING_ASKED = re.compile(rf"\b{_MEANING}\b", re.I)
 _ASKED_VALUE = re.compile(r"\b(?:an?|scores? of|scored|ratings? of|rated|grades? of|level|vs\.?|versus|or|and)\s+"
                           r"['‘\"“]?(\d{1,2})['’\"”]?(?![\w.])")
+# ... and the part of the question that asks it, to tell whether it asks anything else.
+_MEANING_CLAUSE = re.compile(rf"\bwhat (?:does|do|would|did)\b[^?,;]*?\b{_MEANING}\b|"
+                             r"\(?\b(?:vs\.?|versus)\s+(?:an?\s+)?\d{1,2}\b\)?", re.I)
+_WH = re.compile(r"\b(which|who|whom|whose|what|how|where|when|why)\b", re.I)
+
+
+def asks_only_meaning(question: str) -> bool:
+    """True when all ``question`` asks is what values mean ("what does a 1 mean and what does
+    a 5 mean?"), not also something else ("..., and which standard did they give a 3?")."""
+    return not _WH.search(_MEANING_CLAUSE.sub(" ", question))
 
 
 def scale_key(question: str, candidates: list[Unit]) -> list[Unit]:
