@@ -155,6 +155,10 @@ _INJECTED = _compiled(_ADDRESSED + _IN_A_QUESTION)
 
 
 _LEET = str.maketrans("013457@$", "oieastas")
+# A word mixing letters with the digits that stand for them ("pr3v10us"), and a run of
+# letters spaced out ("I g n o r e").
+_LEETED = re.compile(r"\b(?=\w*[a-z])(?=\w*[0-9@$])[\w@$]+", re.I)
+_SPACED = re.compile(r"(?:\b\w ){4,}\w\b")
 
 
 def _readings(text: str, backwards: bool = True) -> list[str]:
@@ -168,17 +172,11 @@ def _readings(text: str, backwards: bool = True) -> list[str]:
         readings.append(_LEETED.sub(lambda m: m.group(0).translate(_LEET), plain))
     if _SPACED.search(plain):
         readings.append(re.sub(r"(?<=\b\w) (?=\w\b)", "", re.sub(r"\s{2,}", "  ", plain)))
-    if plain is not text:
+    if plain != text:
         readings.append(plain)
     if backwards:
         readings.append(text[::-1])
     return readings
-
-
-# A word mixing letters with the digits that stand for them ("pr3v10us"), and a run of
-# letters spaced out ("I g n o r e").
-_LEETED = re.compile(r"\b(?=\w*[a-z])(?=\w*[0-9@$])[\w@$]+", re.I)
-_SPACED = re.compile(r"(?:\b\w ){4,}\w\b")
 
 
 def document_instructs(sentence: str) -> bool:
