@@ -44,7 +44,7 @@ def _lead_ins(blocks: list[Block]) -> list[str]:
         elif block.kind == "paragraph":
             current = block.text if block.text.rstrip().endswith(":") else ""
         # The sentence that ends with the colon is the one that says what the list is.
-        spans = _sentence_spans(current)
+        spans = sentence_spans(current)
         last = current[spans[-1][0]:spans[-1][1]] if spans else ""
         words = last.split()
         short = ("…" if len(words) > 30 else "") + " ".join(words[-30:])
@@ -52,7 +52,8 @@ def _lead_ins(blocks: list[Block]) -> list[str]:
     return leads
 
 
-def _sentence_spans(text: str) -> list[tuple[int, int]]:
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """The (begin, end) offsets of each sentence of ``text``."""
     spans, begin = [], 0
     for match in _SENTENCE_END.finditer(text):
         spans.append((begin, match.start() + 1))
@@ -123,7 +124,7 @@ def chunk_document(doc_id: str, title: str, parsed: ParsedDocument, max_tokens: 
 
 def _split_block(doc_id: str, parsed: ParsedDocument, block: Block, context: str, budget: int,
                  count_tokens: TokenCounter, chunks: list[Chunk]) -> None:
-    spans = _sentence_spans(block.text)
+    spans = sentence_spans(block.text)
     # Sentences too long on their own are cut at word boundaries.
     pieces: list[tuple[int, int]] = []
     for begin, end in spans:
@@ -174,7 +175,7 @@ def windows(text: str, max_tokens: int, count_tokens: TokenCounter) -> list[str]
     question's wording far better than 200 word pieces averaged into one vector.
     """
     sentences = [line[b:e] for line in text.split("\n") if line.strip()
-                 for b, e in _sentence_spans(line)]
+                 for b, e in sentence_spans(line)]
     if not sentences:
         return [text]
     out: list[str] = []

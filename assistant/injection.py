@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Where an imperative can start: the text's start, a clause's, or after "and", "then" ...
 _CLAUSE = r"(?:^|[.!?;:,(\[\]>]\s*|\s[-–—]\s*|\b(?:and|then|please|also|now|just|but|so)\s+)"
@@ -179,8 +180,11 @@ def _readings(text: str, backwards: bool = True) -> list[str]:
     return readings
 
 
+@lru_cache(maxsize=8192)
 def document_instructs(sentence: str) -> bool:
-    """True when a document's ``sentence`` speaks to an assistant ("ignore your sources ...")."""
+    """True when a document's ``sentence`` speaks to an assistant ("ignore your sources ...").
+
+    Cached: the same passages come back for question after question."""
     return any(_IN_DOCUMENT.search(reading) for reading in _readings(sentence, backwards=False))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.chunking import _sentence_spans
+from assistant.chunking import sentence_spans
 from assistant.retrieval import SearchResult
 
 LONG_HEADING_WORDS = 9  # a heading this long says as much as a paragraph: it can be evidence
@@ -79,7 +79,7 @@ def units_of(results: list[SearchResult]) -> list[Unit]:
                                   segment=segment, segment_heading=opened_by, parent_heading=parent))
                 continue
             pending = None  # a lone paragraph number ("1.") joins the sentence after it
-            for begin, end in _sentence_spans(line):
+            for begin, end in sentence_spans(line):
                 text = line[begin:end].strip()
                 if not text:
                     continue

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer import AnswerSentence
-from assistant.chunking import _sentence_spans
+from assistant.chunking import sentence_spans
 
 LEXICAL_SUPPORT = 0.6
 DENSE_SUPPORT = 0.8
@@ -39,7 +39,7 @@ def split_sentences(text: str) -> list[tuple[str, list[int]]]:
         line = re.sub(r"^\s*([-*•]|\d+[.)])\s+", "", line).strip()
         if not line:
             continue
-        for begin, end in _sentence_spans(line):
+        for begin, end in sentence_spans(line):
             sentence = line[begin:end].strip()
             marks = [int(n) for n in _MARK.findall(sentence)]
             plain = _MARK.sub("", sentence).strip()
@@ -67,7 +67,7 @@ class Verifier:
             text, offset = self.sources[n - 1]
             found = []
             for line in re.finditer(r"[^\n]+", text):
-                for begin, end in _sentence_spans(line.group()):
+                for begin, end in sentence_spans(line.group()):
                     piece = line.group()[begin:end].strip()
                     if piece:
                         at = offset + line.start() + line.group().index(piece, begin)

@@ -781,6 +781,7 @@ def test_a_question_asking_what_a_score_means_gets_the_scales_key(answerer):
     prose = _passage("report", 0, "The group used the self-analysis scale to score each standard and agreed "
                      "that scoring against the scale was hard.", ("Report",))
     key = _passage("report", 500, KEY, ("Report", "Appendix B"), score=0.8)
+
     def chosen(question: str) -> list[str]:
         return [u.text.lstrip("- ") for u in _evidence(answerer, question, prose, key).chosen]
 
