@@ -33,6 +33,13 @@ def _context(title: str, block: Block, lead_in: str = "") -> str:
     return " — ".join(p for p in parts if p)
 
 
+def leads_list(text: str) -> bool:
+    """True when ``text`` introduces a list: it ends with a colon, or, as a document may
+    mistype it, with a semicolon after "include(s)" ("Resources include;")."""
+    text = text.rstrip()
+    return text.endswith(":") or bool(re.search(r"\b(includes?|including|following);$", text, re.I))
+
+
 def _lead_ins(blocks: list[Block]) -> list[str]:
     """For each list item or table row, the sentence that introduced its list
     ("Commissioning decisions through the Children's Trust will:"), so a passage that
@@ -42,7 +49,7 @@ def _lead_ins(blocks: list[Block]) -> list[str]:
         if block.kind == "heading":
             current = ""
         elif block.kind == "paragraph":
-            current = block.text if block.text.rstrip().endswith(":") else ""
+            current = block.text if leads_list(block.text) else ""
         # The sentence that ends with the colon is the one that says what the list is.
         spans = sentence_spans(current)
         last = current[spans[-1][0]:spans[-1][1]] if spans else ""

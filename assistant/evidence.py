@@ -17,11 +17,12 @@ from functools import lru_cache
 
 import numpy as np
 
+from assistant.chunking import leads_list
 from assistant.documents import without_markup
 from assistant.guard import asks_score
 from assistant.injection import document_instructs
 from assistant.lexical import LexicalIndex
-from assistant.lists import bring_list, leads_list
+from assistant.lists import bring_list
 from assistant.query import Query
 from assistant.retrieval import SearchResult, heading_opens, names_section
 from assistant.score_tables import (asks_only_meaning, extreme_rows, rows_named, row_number, scale_key,

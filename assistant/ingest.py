@@ -30,7 +30,7 @@ from assistant.settings import Settings
 Progress = Callable[[int, str], None]
 
 # Bump when parsing or chunking changes what a file turns into: every document is redone.
-PIPELINE_VERSION = "13"
+PIPELINE_VERSION = "14"
 
 
 @dataclass

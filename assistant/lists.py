@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.chunking import leads_list
 from assistant.retrieval import SearchResult
 from assistant.units import Unit, word_count
 
@@ -19,13 +20,6 @@ def _looks_like_heading(line: str) -> bool:
     words = line.split()
     return len(words) <= 8 and not re.search(r"[.;:,]$", line.strip()) and line[:1].isupper() \
         and "\t" not in line
-
-
-def leads_list(text: str) -> bool:
-    """True when ``text`` introduces a list: it ends with a colon, or, as a document may
-    mistype it, with a semicolon after "include(s)" ("Resources include;")."""
-    text = text.rstrip()
-    return text.endswith(":") or bool(re.search(r"\b(includes?|including|following);$", text, re.I))
 
 
 def bring_list(unit: Unit, chosen: list[Unit], units: list[Unit], results: list[SearchResult],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.lists import leads_list
+from assistant.chunking import leads_list
 from assistant.units import Unit
 
 SCORED_ROW_FLOOR = 0.8  # a scores table's row answers "how did they score" at this share of the best's score

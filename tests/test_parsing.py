@@ -440,6 +440,17 @@ def test_shipped_prose_chunks_do_not_stop_mid_sentence(make_settings, shipped, n
             assert _SENTENCE_END.search(c.text), f"{c.text[-60:]!r}"
 
 
+@pytest.mark.parametrize("lead", ["The resources of step 4 include:", "The resources of step 4 include;"])
+def test_a_passage_starting_down_a_list_carries_its_lead_in(make_settings, lead):
+    settings = make_settings(chunk_max_tokens=64)
+    items = "\n".join(f"- resource number {i}, shared by every partner of the trust" for i in range(30))
+    doc = parse("resources.md", f"# Step 4\n\n{lead}\n\n{items}\n".encode())
+    later = [c for c in _chunks(settings, "resources.md", doc) if c.text.startswith("resource number")]
+    assert later, "the list must run over several passages"
+    # A semicolon after "include" is a mistyped colon: it introduces the list all the same.
+    assert all(lead in c.context for c in later)
+
+
 def test_a_heading_opens_a_new_chunk(make_settings):
     settings = make_settings()
     doc = parse("pooled.txt", POOLED_BUDGETS_TXT.encode())
