@@ -23,7 +23,7 @@ from assistant.guard import asks_score
 from assistant.injection import document_instructs
 from assistant.lexical import LexicalIndex
 from assistant.lists import bring_list
-from assistant.query import Query
+from assistant.query import QUOTED, Query, title_key
 from assistant.retrieval import SearchResult, heading_opens, names_section
 from assistant.score_tables import (asks_only_meaning, extreme_rows, rows_named, row_number, scale_key,
                                     scored_row)
@@ -64,6 +64,13 @@ _PURPOSE_ASKED = re.compile(r"\b(achieve|purpose|aims?|for what|what is it for|w
                             re.I)
 _STATES_PURPOSE = re.compile(r"\b(aims? to|seeks? to|aim of|aims? (is|are)|purpose (of|is)|is intended to|"
                              r"is designed to|objectives? (of|is))\b", re.I)
+# A question asking why ("why did NY decide it needed a strategy at all?") favours a
+# sentence that gives a reason ("... hence the need for a joint commissioning strategy").
+REASON_BONUS = 1.3
+_REASON_ASKED = re.compile(r"\bwhy\b|\bwhat (?:were|was|are|is) the reasons?\b|\bwhat reasons?\b|\bhow come\b", re.I)
+_GIVES_REASON = re.compile(r"\b(because|due to|owing to|hence|therefore|as a result|reflects? the fact|the reason|"
+                           r"reasons? (?:for|why)|partly|in order to|so that|led to|given that|thus|consequently|"
+                           r"as these|since the)\b", re.I)
 # A sentence saying what the document itself does ("This paper outlines recent work ...",
 # "1.1 This report updates the Board on ...") answers a question about the document as a
 # whole ("what was the paper proposing, in a nutshell?"), not one about what it says.
@@ -77,7 +84,6 @@ _DOCUMENT_ASKED = re.compile(r"\b(summary|summari[sz]e|nutshell|overview|gist)\b
                              re.I)
 _PRINTING_NOTE = re.compile(r"\W*this page (is |has been )?(intended to be|intentionally|left intentionally)"
                             r"( left)? blank\W*$", re.I)
-_QUOTED = re.compile(r"(?<!\w)['‘\"“]([^'’\"”]{1,60})['’\"”](?!\w)")
 
 
 @dataclass
@@ -144,8 +150,10 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     # So is a printing note ("This page is intended to be blank"): it answers nothing.
     # And so is a bare link ("[www.dh.gov.uk/...](http://...)", a footnote's web address):
     # its words are a path's, and it says nothing.
+    # So is the document's title line ("Proposal for Joint Commissioning" under "TITLE").
     candidates = [u for u in units if not u.heading and not document_instructs(u.text)
-                  and not _PRINTING_NOTE.match(u.text) and not _bare_link(u.text)]
+                  and not _PRINTING_NOTE.match(u.text) and not _bare_link(u.text)
+                  and not _title_line(u.text, results[u.result].document.title)]
     for unit in units:
         if not unit.heading and unit not in candidates:
             unit.heading = True  # keeps it out of list expansion and context too
@@ -174,13 +182,14 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     definition_asked = _DEFINITION_ASKED.search(query.original) is not None
     purpose_asked = _PURPOSE_ASKED.search(query.original) is not None
     document_asked = _DOCUMENT_ASKED.search(query.original) is not None
+    reason_asked = _REASON_ASKED.search(query.original) is not None
     # "What principles did they want agencies to sign up to?" is answered by the list a
     # sentence introduces ("... agree the following set of principles:").
     noun = _ASKED_NOUN.search(query.original)
     asked_noun = next(iter(lexical.terms(noun.group(1))), "") if noun else ""
     contents_asked = _CONTENTS_ASKED.search(query.original) is not None
     # A quoted name ("which stages come under 'Do'?") names the table rows it heads.
-    quoted = {q.strip().lower() for q in _QUOTED.findall(query.original)}
+    quoted = {q.strip().lower() for q in QUOTED.findall(query.original)}
     numbered_rows = [rows_named(labels, r.text) for r in results]
     for unit, text, sim in zip(candidates, plain, sims):
         section = results[unit.result].section
@@ -212,6 +221,8 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
         if leads_list(unit.text) and (asked_noun and asked_noun in lexical.terms(unit.text)
                                       or contents_asked and unit.lexical > 0):
             prior *= LIST_LEAD_BONUS
+        if reason_asked and _GIVES_REASON.search(unit.text):
+            prior *= REASON_BONUS
         if not document_asked and _OVERVIEW.match(unit.text):
             prior *= OVERVIEW_FACTOR
         unit.score = (0.55 * unit.lexical + 0.45 * max(unit.dense, 0.0)) * prior
@@ -288,6 +299,13 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     return key + sorted((u for u in chosen if u not in key),
                         key=lambda u: (group[u.result], u.start if u.result in joined else 0,
                                        u.result, order.get(id(u), 10**6), u.start))
+
+
+def _title_line(text: str, title: str) -> bool:
+    """True when ``text`` is the document's title, or the part of it before a bracket
+    ("Proposal for Joint Commissioning" of "Proposal for Joint Commissioning (Agenda item 8)")."""
+    key = title_key(text)
+    return bool(key) and key in (title_key(title), title_key(title.split("(")[0]))
 
 
 def _body_words(units: list[Unit]) -> int:

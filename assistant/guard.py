@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from assistant.query import SPELLING_OUT_ASKED
@@ -46,6 +46,9 @@ _NOT_COUNTED = r"(?:are|were|is|was|do|does|did|have|has|had|will|would|can|coul
 _HOW_MANY = re.compile(rf"\bhow many\s+(?!{_NOT_COUNTED})(?:\w+\s+){{0,2}}?([a-z]{{3,}})s?\b", re.I)
 # "core standards - how many are there?": the thing counted comes before, so any number counts.
 _HOW_MANY_BARE = re.compile(rf"\bhow many\s+{_NOT_COUNTED}", re.I)
+# "What decides how many providers there should be?" asks for what decides, not a number.
+_DECIDES_HOW_MANY = re.compile(r"\b(decides?|determines?|affects?|influences?|shapes?|drives?|governs?|"
+                               r"depends?(\s+on)?)\s+how many\b", re.I)
 _NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|twenty)"
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,5}s?\b")
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -203,6 +206,24 @@ class Library:
         texts = self._texts.values() if doc_id is None else [self._texts.get(doc_id, "")]
         return any(wanted in text for text in texts)
 
+    def spells_out(self, acronym: str) -> bool:
+        """True when some document has words whose initials spell ``acronym``
+        (:func:`spelling`)."""
+        pattern = spelling(acronym)
+        return any(pattern.search(self.document_text(d) or "") for d in self.documents)
+
+
+@lru_cache(maxsize=256)
+def spelling(acronym: str) -> re.Pattern:
+    """Words whose initials spell ``acronym``: "Assess, Plan, Do, Review" for APDR,
+    "speech, language and communication needs" for SLCN. Small linking words are skipped;
+    the words are capitalised, or, in lower case, of four letters or more (so "in local
+    authority children's services" does not spell ILACS)."""
+    linking = r"(?:[\s,]+(?:and|of|the|for|in|to|on|with|a|&))*[\s,]+"
+    named = linking.join(f"{letter}[\\w’'-]*" for letter in acronym)
+    spelled = linking.join(f"{letter}[\\w’'-]{{3,}}" for letter in acronym.lower())
+    return re.compile(rf"\b(?:{named}|{spelled})\b")
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -245,6 +266,12 @@ def judge(question: str, evidence: Evidence, library: Library, named: list[str],
         return Verdict(False, "nothing in them is about what the question asks")
     if unknown_names and evidence.similarity < NAMED_SIMILARITY:
         return Verdict(False, f"none of them mentions {' or '.join(unknown_names)}")
+    # An acronym no document uses or spells out ("CCGs", "CQUIN") names something they do
+    # not know, however close the passages found (no answerable question of the project's
+    # sets has one).
+    unspelled = unknown_acronyms(question, library)
+    if unspelled:
+        return Verdict(False, f"none of them mentions {' or '.join(unspelled)}")
     # Two words no document uses, or in a short question one, when the passages hold at
     # most half of what it asks ("How do I register a birth?" matched only "registered"),
     # with no closer meaning to make up for it.
@@ -357,6 +384,25 @@ def _acronyms_absent(question: str, named: list[str], library: Library) -> list[
     return missing
 
 
+def unknown_acronyms(question: str, library: Library) -> list[str]:
+    """Acronyms of the question ("CCGs", "CQUIN") that no document uses, the acronym table
+    does not list and no document spells out: a user's shorthand for a phrase the
+    documents do use ("JCF" for Joint Commissioning Framework) is spelled out by its
+    words' initials. One the question spells out itself is judged by those words."""
+    if not library.documents:
+        return []  # nothing to look it up in
+    unknown = []
+    for found in dict.fromkeys(_ACRONYM.findall(question)):
+        acronym = re.sub(r"\d+$", "", found)
+        acronym = acronym[:-1] if acronym.endswith("s") and acronym[:-1].isupper() else acronym
+        if len(acronym) < 3 or not acronym.isupper() or acronym in library.aliases \
+                or acronym in library.expansions or library.mentions(acronym) \
+                or spelling(acronym).search(question) or library.spells_out(acronym):
+            continue
+        unknown.append(found)
+    return unknown
+
+
 def _organisation_named(question: str, text: str) -> bool:
     """True when ``text`` names an organisation that ``question`` does not."""
     asked = question.lower()
@@ -387,7 +433,7 @@ def _missing_answer(question: str, text: str, count: bool = True) -> str:
             given_here = any(not re.search(rf"(?<!\w){re.escape(found.group(0))}(?!\w)", question, re.I)
                              for found in given.finditer(text))
             return "" if given_here else kind
-    if not count:
+    if not count or _DECIDES_HOW_MANY.search(question):
         return ""
     many = _HOW_MANY.search(question)
     if many:

@@ -50,6 +50,9 @@ class Query:
     text: str
     documents: tuple[str, ...] = ()
     labels: tuple[str, ...] = field(default_factory=tuple)
+    # Words the question quotes ("the 'assessment framework for commissioning'"), as
+    # :func:`title_key` gives them: the passage that holds them is the one meant.
+    phrases: tuple[str, ...] = field(default_factory=tuple)
 
 
 @lru_cache(maxsize=8)
@@ -76,6 +79,21 @@ def clean_question(question: str) -> str:
         raise QuestionError(f"The question is {len(text)} characters long; please keep it under "
                             f"{MAX_QUESTION_CHARS}.")
     return text
+
+
+# Words in quotation marks, straight or curly; an apostrophe inside a word ("Children's")
+# does not open a quote.
+QUOTED = re.compile(r"(?<!\w)['‘\"“]([^'’\"”]{1,60})['’\"”](?!\w)")
+
+
+def quoted_phrases(question: str, entries: list[manifest.Entry] = ()) -> tuple[str, ...]:
+    """The question's quoted runs of two words or more, as :func:`title_key` gives them;
+    not those that name a document by its title's opening words ("the 'securing better
+    health' guide") or by a nickname."""
+    names = [title_key(e.title) for e in entries] + [title_key(a) for e in entries for a in e.aliases]
+    keys = (title_key(found) for found in QUOTED.findall(question))
+    return tuple(dict.fromkeys(key for key in keys if len(key.split()) >= 2
+                               and not any(f"{name} ".startswith(f"{key} ") for name in names)))
 
 
 def _labels(text: str) -> list[str]:
@@ -192,4 +210,5 @@ def prepare(question: str, corpus_dir: Path, entries: list[manifest.Entry],
                   if short not in naming and long.lower() not in text.lower()
                   and re.search(rf"(?<![\w-]){re.escape(short)}s?(?![\w-])", text)]
     extra = " (" + "; ".join(expansions) + ")" if expansions else ""
-    return Query(original=question, text=stripped + extra, documents=tuple(documents), labels=tuple(labels))
+    return Query(original=question, text=stripped + extra, documents=tuple(documents), labels=tuple(labels),
+                 phrases=quoted_phrases(text, entries))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -27,6 +28,7 @@ RetrieverName = Literal["hybrid", "dense", "bm25"]
 # what 1.2 first places in a ranking are worth; one in a section it names, 2.1.
 DOCUMENT_BOOST = 1.2
 LABEL_BOOST = 2.1
+QUOTE_BOOST = 1.2  # a passage holding words the question quotes ("'narrowing the gap'")
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,11 @@ class Retriever:
             for chunk in self.lexical().chunks:
                 if (scope is None or chunk.doc_id in scope) and names_section(chunk, labels, query.documents):
                     pool.chunks.setdefault(chunk.chunk_id, chunk)
+        if retriever == "hybrid" and query.phrases:
+            # So do passages holding the words the question quotes.
+            for chunk in self.lexical().chunks:
+                if (scope is None or chunk.doc_id in scope) and quotes(chunk, query.phrases):
+                    pool.chunks.setdefault(chunk.chunk_id, chunk)
         return pool
 
     def assemble(self, pool: "Pool", scores: dict[str, float], top_k: int) -> list[SearchResult]:
@@ -273,7 +280,20 @@ def fuse(pool: Pool, k: int) -> dict[str, float]:
             scores[cid] += DOCUMENT_BOOST * first_place
         if names_section(chunk, labels, named):
             scores[cid] += LABEL_BOOST * first_place
+        if pool.query.phrases and quotes(chunk, pool.query.phrases):
+            scores[cid] += QUOTE_BOOST * first_place
     return scores
+
+
+def quotes(chunk: ChunkRecord, phrases: tuple[str, ...]) -> bool:
+    """True when ``chunk`` holds one of the question's quoted ``phrases``."""
+    key = f" {_text_key(chunk.text)} "
+    return any(f" {phrase} " in key for phrase in phrases)
+
+
+@lru_cache(maxsize=4096)
+def _text_key(text: str) -> str:
+    return title_key(text)  # the same passages come back question after question
 
 
 def _passages(order: list[str], chunks: dict[str, ChunkRecord], top_k: int,

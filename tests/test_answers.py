@@ -503,6 +503,12 @@ def test_a_question_needs_the_kind_of_answer_it_asks_for_in_the_evidence(questio
     assert _judge(question, given).answer
 
 
+def test_what_decides_how_many_asks_for_what_decides_not_a_number():
+    sentence = "The range of providers depends on the needs of the local population and the market."
+    assert _judge("What decides how many providers of specialist services there should be?", sentence).answer
+    assert not _judge("How many providers of specialist services should there be?", sentence).answer
+
+
 def test_a_refusal_for_want_of_an_answer_says_what_kind_was_missing():
     assert _judge("Who chairs the Commissioning Executive?", "The Executive meets monthly.").reason == \
         "the passages found give no person or post for what the question asks"
@@ -815,6 +821,22 @@ def test_a_printing_note_is_never_evidence(answerer):
     assert not any("blank" in t for t in chosen)
 
 
+def test_a_documents_title_line_is_never_evidence(answerer):
+    from dataclasses import replace
+
+    def titled(result):
+        document = replace(result.document, title="Proposal for Joint Commissioning (Agenda item 8)")
+        return replace(result, document=document)
+
+    title = titled(_passage("haringey", 0, "TITLE\n\nProposal for Joint Commissioning", ("TITLE",)))
+    lead = titled(_passage("haringey", 900, "12. It is proposed that the framework should include:\n\n"
+                                          "- an agreed definition of joint commissioning\n", ("12",), score=0.9))
+    chosen = [u.text for u in _evidence(answerer, "What did they propose joint commissioning should include?",
+                                        title, lead).chosen]
+    assert chosen and "Proposal for Joint Commissioning" not in chosen
+    assert chosen[0].startswith("12. It is proposed")
+
+
 def test_round_the_table_is_not_a_table():
     from assistant.evidence import _TABLE_ASKED
 
@@ -903,3 +925,76 @@ def test_a_table_row_is_named_by_the_column_its_header_gives(answerer):
     named = [u.text for u in evidence.units if u.named]
     assert named == ["2\tFocus on particular groups\tLook at outcomes for specific groups of children."]
     assert evidence.chosen[0].text == named[0]
+
+
+def test_a_question_asking_why_favours_the_sentence_giving_a_reason(answerer):
+    from assistant.evidence import REASON_BONUS
+
+    reason = "The group found commissioning inconsistent, hence the need for a joint strategy."
+    other = "The group found commissioning inconsistent and wrote a joint strategy in March."
+    passage = _passage("report", 0, f"{reason} {other}", ("Strategy",))
+
+    def ratio(question: str) -> float:
+        units = {u.text: u.score for u in _evidence(answerer, question, passage).units}
+        return units[reason] / units[other]
+
+    assert ratio("Why did the group decide it needed a joint strategy?") > (1 + REASON_BONUS) / 2
+    assert ratio("When did the group write its joint strategy?") < (1 + REASON_BONUS) / 2
+
+
+def test_an_acronym_no_document_uses_or_spells_out_is_not_answered():
+    text = {"guide": "Clinical networks and the Joint Commissioning Framework (for speech, language and "
+                     "communication needs) guide local commissioning across the whole area."}
+    library = guard.Library(text.get, ["guide"], {}, aliases=frozenset({"DH"}), expansions={"JSNA": "joint"})
+    sentence = text["guide"]
+
+    def verdict(question: str):
+        return guard.judge(question, _evidence_in("guide", sentence), library, [])
+
+    refused = verdict("How do CCGs guide local commissioning?")
+    assert not refused.answer and "CCGs" in refused.reason
+    assert not verdict("Does the guide set CQUIN targets for local commissioning?").answer
+    # Shorthand for words a document uses, capitalised or (four letters or more) not.
+    assert verdict("What does the JCF say about local commissioning?").answer
+    assert verdict("What does the guide say about SLCN commissioning?").answer
+    # In the acronym table, a document's nickname, or spelled out by the question itself.
+    assert verdict("How does the JSNA guide local commissioning?").answer
+    assert verdict("What does the DH guide say about local commissioning?").answer
+    assert verdict("How do integrated care boards (ICBs) guide local commissioning?").answer
+    # Short words cannot spell one out: "in local authority children's services".
+    assert guard.unknown_acronyms("What are the ILACS grades?", guard.Library(
+        {"g": "Change in local authority children's services."}.get, ["g"], {})) == ["ILACS"]
+
+
+def test_a_passage_holding_words_the_question_quotes_ranks_first(tmp_path):
+    from assistant.catalog import ChunkRecord
+    from assistant.query import prepare
+    from assistant.retrieval import Pool, fuse
+
+    query = prepare("What is the 'assessment framework for commissioning' meant to show?", tmp_path, [])
+    assert query.phrases == ("assessment framework for commissioning",)
+
+    def chunk(cid: str, text: str) -> ChunkRecord:
+        return ChunkRecord(chunk_id=cid, doc_id="report", ordinal=0, start=0, end=len(text), text=text,
+                           section="5", heading_path=("Actions",), context="")
+
+    # Both retrievers rank the passage holding the words apart from each other second.
+    near = chunk("a", "The framework for commissioning is assessed each year.")
+    quoting = chunk("b", "Develop an Assessment Framework for Commissioning, to show progress.")
+    pool = Pool(query)
+    pool.add([near, quoting], 1.0)
+    pool.add([near, quoting], 1.0)
+    scores = fuse(pool, 60)
+    assert scores["b"] > scores["a"]
+
+
+def test_a_quoted_title_names_its_document_and_is_not_a_phrase_to_find(tmp_path):
+    from assistant.manifest import Entry
+    from assistant.query import prepare
+
+    guide = Entry(id="guide", file="guide.txt", title="Securing better health for children", aliases=["DH guide"])
+    framework = Entry(id="jcf", file="jcf.txt", title="Joint Commissioning Framework")
+    query = prepare("Is the 'securing better health' guide's 'commissioning framework' the 'DH guide'?",
+                    tmp_path, [guide, framework])
+    # The opening words of a title name the document; words inside one are still words.
+    assert query.phrases == ("commissioning framework",)
