@@ -27,7 +27,7 @@ from assistant.query import QUOTED, Query, title_key
 from assistant.retrieval import SearchResult, heading_opens, names_section
 from assistant.score_tables import (asks_only_meaning, extreme_rows, rows_named, row_number, scale_key,
                                     scored_row)
-from assistant.units import Unit, units_of, word_count
+from assistant.units import Unit, masthead_end, units_of, word_count
 
 MAX_UNITS = 5
 CONTEXT_WORDS = 150  # words of the best unit's section that join it
@@ -79,9 +79,11 @@ _OVERVIEW = re.compile(r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?(?:this|the)\s+(?:paper|rep
                        r"strategy|section|chapter|appendix|note|briefing)\s+(?:\w+\s+){0,2}?(?:outlines?|sets? out|"
                        r"propos\w+|updates?|describes?|brings?|provides?|summari[sz]es?|demonstrates?|presents?|"
                        r"explains?|introduces?|considers?|looks at|covers?|gives?|offers?)\b", re.I)
+# ("What is the paper about?" asks about the paper; "the report talks about a framework"
+# about the framework.)
 _DOCUMENT_ASKED = re.compile(r"\b(summary|summari[sz]e|nutshell|overview|gist)\b|\b(paper|report|document|guide|"
-                             r"framework|strategy)\b[^?]{0,40}\b(propos\w*|cover\w*|about|outlin\w*|sets? out)\b",
-                             re.I)
+                             r"framework|strategy)\b[^?]{0,40}\b(propos\w*|cover\w*|about(?!\s+\w)|outlin\w*|"
+                             r"sets? out)\b", re.I)
 _PRINTING_NOTE = re.compile(r"\W*this page (is |has been )?(intended to be|intentionally|left intentionally)"
                             r"( left)? blank\W*$", re.I)
 
@@ -150,10 +152,14 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     # So is a printing note ("This page is intended to be blank"): it answers nothing.
     # And so is a bare link ("[www.dh.gov.uk/...](http://...)", a footnote's web address):
     # its words are a path's, and it says nothing.
-    # So is the document's title line ("Proposal for Joint Commissioning" under "TITLE").
+    # So are the document's title line ("Proposal for Joint Commissioning" under "TITLE")
+    # and the masthead it stands in ("Item 3", "Commissioning Group meeting 2 November 2009").
+    mastheads = {i: masthead_end(document_text(r.document.doc_id) or "") if document_text else 0
+                 for i, r in enumerate(results)}
     candidates = [u for u in units if not u.heading and not document_instructs(u.text)
                   and not _PRINTING_NOTE.match(u.text) and not _bare_link(u.text)
-                  and not _title_line(u.text, results[u.result].document.title)]
+                  and not _title_line(u.text, results[u.result].document.title)
+                  and u.end > mastheads[u.result]]
     for unit in units:
         if not unit.heading and unit not in candidates:
             unit.heading = True  # keeps it out of list expansion and context too

@@ -30,9 +30,12 @@ if TYPE_CHECKING:  # evidence.py uses asks_score; only the type comes back
 # What a "how much / how many" question needs the evidence to hold.
 _MONEY_ASKED = re.compile(r"\bhow much\b[^?]{0,80}\b(put(ting)?|pa(y|id|ying)|contribut\w*|spen[dt]\w*|cost(s|ing)?|"
                           r"allocat\w*|invest\w*)\b|"
-                          r"\b(how much|total|overall|annual|yearly|what was the|what is the)\b"
+                          r"\b(how much|total|overall|annual|yearly)\b"
                           r"[^?]{0,40}\b(fund\w*|money|budget\w*|spen[dt]\w*|cost\w*|value|income|"
-                          r"grant\w*|invest\w*|rate|price|fee|tariff|charge|wage)s?\b|\bsalary\b|"
+                          r"grant\w*|invest\w*|rate|price|fee|tariff|charge|wage)s?\b|"
+                          # "what was the budget", not "what was the case for the jointly funded post"
+                          r"\bwhat (was|is) the\s+(?:[\w-]+\s+){0,2}?(funding|funds|money|budgets?|spend(ing)?|"
+                          r"costs?|value|income|grants?|investment|rate|price|fees?|tariff|charges?|wages?)\b|\bsalary\b|"
                           r"\bpay (band|grade|scale)\b|\b(hourly|daily|weekly|unit)\s+(rate|price|cost|fee|pay)\b|"
                           r"\b(procurement|tender\w*|financial|contract)\s+thresholds?\b|\bin (euros|pounds)\b", re.I)
 _MONEY = re.compile(r"[£€]\s?\d|\b\d[\d,.]*\s?(k|m|million|bn|billion|pounds|euros?)\b|\bpay band\b|\bgrade\b", re.I)

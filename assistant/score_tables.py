@@ -97,13 +97,15 @@ def extreme_rows(question: str, candidates: list[Unit], best: Unit) -> list[Unit
     return sorted((u for value, u in rows if value == target), key=lambda u: u.start)
 
 
-# "What does a 4 mean vs a 5?", "what does a score of 2 signify?": the values asked about ...
-_MEANING = r"(?:mean|means|meaning|stand for|stands for|signif\w*|indicates?|represents?)"
+# "What does a 4 mean vs a 5?", "what does a score of 2 signify?", "what's the difference
+# between a 4 and a 5?": the values asked about ...
+_MEANING = r"(?:mean|means|meaning|stand for|stands for|signif\w*|indicates?|represents?|difference between)"
 _MEANING_ASKED = re.compile(rf"\b{_MEANING}\b", re.I)
 _ASKED_VALUE = re.compile(r"\b(?:an?|scores? of|scored|ratings? of|rated|grades? of|level|vs\.?|versus|or|and)\s+"
                           r"['‘\"“]?(\d{1,2})['’\"”]?(?![\w.])")
 # ... and the part of the question that asks it, to tell whether it asks anything else.
 _MEANING_CLAUSE = re.compile(rf"\bwhat (?:does|do|would|did)\b[^?,;]*?\b{_MEANING}\b|"
+                             r"\bwhat(?:'s|’s| is) the difference between\b[^?,;]*|"
                              r"\(?\b(?:vs\.?|versus)\s+(?:an?\s+)?\d{1,2}\b\)?", re.I)
 _WH = re.compile(r"\b(which|who|whom|whose|what|how|where|when|why)\b", re.I)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.chunking import sentence_spans
 from assistant.retrieval import SearchResult
@@ -95,6 +96,20 @@ def units_of(results: list[SearchResult]) -> list[Unit]:
                                   segment_heading=opened_by, parent_heading=parent, row_label=row_label,
                                   cells=tuple(line.split("\t")) if "\t" in line else ()))
     return units
+
+
+@lru_cache(maxsize=64)
+def masthead_end(text: str) -> int:
+    """Where a document's first sentence starts. The lines before it are its masthead: the
+    body it is for, "Item 3", a date, "TITLE", the title. They name the paper and answer
+    nothing. (A line of fifteen words, or of eight ending as a sentence does, is a sentence.)"""
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        words = line.split()
+        if len(words) >= 15 or (len(words) >= 8 and re.search(r"[.:;?!]\s*$", line)):
+            return offset
+        offset += len(line)
+    return 0  # no sentence at all: nothing to tell a masthead from
 
 
 def _is_heading(line: str, headings: set[str], shortened: tuple[str, ...]) -> bool:

@@ -305,6 +305,10 @@ def test_a_sentence_about_the_document_itself_answers_only_a_question_about_the_
     assert about_content.chosen[0].text.startswith("Commissioning is the process")
     about_paper = _evidence(answerer, "What was the paper proposing?", overview, definition)
     assert about_paper.chosen[0].text.startswith("The paper proposes")
+    # What the paper "talks about" is the thing asked, not the paper.
+    talked = _evidence(answerer, "The paper talks about commissioning - what does it mean by that?",
+                       overview, definition)
+    assert talked.chosen[0].text.startswith("Commissioning is the process")
 
 
 def test_a_section_cut_in_two_by_chunking_is_read_as_one():
@@ -501,6 +505,13 @@ def test_a_numbered_heading_opens_the_competency_named_only_in_a_passage_of_comp
 def test_a_question_needs_the_kind_of_answer_it_asks_for_in_the_evidence(question, without, given):
     assert not _judge(question, without).answer
     assert _judge(question, given).answer
+
+
+def test_the_case_for_a_funded_post_does_not_ask_for_an_amount():
+    sentence = "A jointly funded post would give a dedicated focus at senior level on the joint strategy."
+    assert _judge("What was the case for the jointly funded post?", sentence).answer
+    assert not _judge("What was the annual budget for the jointly funded post?", sentence).answer
+    assert not _judge("What was the total cost of the jointly funded post?", sentence).answer
 
 
 def test_what_decides_how_many_asks_for_what_decides_not_a_number():
@@ -800,6 +811,8 @@ def test_a_question_asking_what_a_score_means_gets_the_scales_key(answerer):
     assert both[0] == "3: We are making progress" and both[1].startswith("The group used")
     # Not asked what a value means: the passages answer as usual.
     assert chosen("How did the group use the self-analysis scale?")[0].startswith("The group used")
+    assert chosen("On the scale, what's the difference between a 4 and a 5?") == [
+        "4: We are making very good progress", "5: The standard is fully achieved."]
 
 
 def test_a_question_reported_in_minutes_brings_its_reply(answerer):
@@ -835,6 +848,22 @@ def test_a_documents_title_line_is_never_evidence(answerer):
                                         title, lead).chosen]
     assert chosen and "Proposal for Joint Commissioning" not in chosen
     assert chosen[0].startswith("12. It is proposed")
+
+
+def test_a_documents_masthead_is_never_evidence(answerer):
+    from assistant.evidence import embed_with, select
+    from assistant.query import prepare
+    from assistant.units import masthead_end
+
+    text = ("Central Trust\n\nItem 3\n\nCommissioning Group meeting 2 November 2009\n\nRECOMMENDATIONS\n\n"
+            "2. That members of the Commissioning Group agree to take forward an Action Plan for Commissioning.\n")
+    assert text[masthead_end(text):].startswith("2. That members")
+    passage = _passage("central", 0, text, ("Report",))
+    query = prepare("What was the Commissioning Group meeting in November 2009 asked to agree?",
+                    answerer.settings.corpus_dir, [])
+    chosen = select(query, [passage], answerer.retriever.lexical(), embed_with(answerer.retriever.encoder()),
+                    document_text=lambda doc_id: text).chosen
+    assert [u.text for u in chosen] == [text.splitlines()[-1]]
 
 
 def test_round_the_table_is_not_a_table():
