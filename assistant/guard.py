@@ -68,7 +68,9 @@ _DATE = re.compile(rf"\b(19|20)\d\d\b|\b(?-i:{_MONTHS.title()})\b|\b(spring|summ
 _PERSON_ASKED = re.compile(r"\bwhich\s+(councillor|person|officer|individual|member of staff|manager|director)\b|"
                            r"\bby whom\b|\bwho\s+(chairs|heads)\b|"
                            r"\bwho\s+(was|were|has been|is)\s+(?:\w+ly\s+)?(appointed|recruited|employed)\b|"
-                           r"\bwho\s+(got|gets|landed|filled|was given)\s+(the|that)\s+(job|post|role|position)\b|"
+                           r"\bwho\s+(got|gets|landed|filled|was given)\s+(the|that)\s+(?:[\w-]+\s+){0,3}?"
+                           r"(job|post|role|position)\b|"
+                           r"\bwho\s+did\b[^?]{0,60}\b(nominate|appoint|choose|pick|select|recruit|employ|hire)\b|"
                            r"\bwho(’s|'s| is| was)\s+the\s+(?:[\w-]+\s+){0,2}?(councillor|lead member|chair(man|person)?|"
                            r"director|chief executive)\b", re.I)
 _PERSON = re.compile(r"(?-i:\b(Director|Chair(man|person)?|Chief Executive|Manager|Officer|Lead Member|"
@@ -160,7 +162,7 @@ _LAW = re.compile(r"\b((?:[A-Z][\w'’]*\s+(?:(?:and|of|for|the)\s+)?){1,6}(?:Ac
 # documents would have to cover.
 _OWN_YEAR = re.compile(r"\b(our|my|your|next|this)\s+((19|20)\d\d)\b", re.I)
 # What happened after the paper, without a year: "when they re-ran it a year later".
-_LATER = re.compile(r"\b(a|one|two|three|\d+)\s+years?\s+(later|on)\b|\bthe following year\b|"
+_LATER = re.compile(r"\b(a|one|two|three|\d+)\s+years?\s+(later|on|after)\b|\bthe following year\b|"
                     r"\bsince then\b", re.I)
 # Requests for writing of another kind: the assistant answers questions from the
 # documents and writes nothing else.

@@ -487,6 +487,12 @@ def test_a_numbered_heading_opens_the_competency_named_only_in_a_passage_of_comp
     ("What scores did the partnership give itself against the standards?",
      "The discipline has grown more sophisticated over the last 2-3 years.",
      "The partnership scored itself 3 against standard 2."),
+    ("Who got the Joint Commissioning Manager job in the autumn?",
+     "Recruit a Joint Commissioning Manager by autumn 2006.",
+     "Chris Jones, Head of Commissioning, took up the post."),
+    ("Who did the trust nominate as its commissioning champion?",
+     "Each trust is asked to nominate a commissioning champion.",
+     "The trust nominated its Director of Children's Services as champion."),
     ("They planned to recruit a manager - who got the job?",
      "Recruit a Joint Commissioning Manager by autumn 2006.",
      "Chris Jones, Head of Commissioning, took up the post."),
@@ -590,6 +596,8 @@ def test_what_happened_years_later_is_after_the_documents():
     later = _judge("What did they score when they re-ran the self-evaluation a year later?", sentence)
     assert not later.answer and "a year later" in later.reason
     assert _judge("What will the group review a year on?", sentence).answer  # a plan, not a past event
+    after = _judge("When they re-ran the self-evaluation a year after the workshop, did the scores go up?", sentence)
+    assert not after.answer and "a year after" in after.reason
 
 
 def test_a_comparison_with_an_average_needs_the_average():
