@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 import threading
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from assistant import manifest
