@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from assistant import guard
 from assistant.answer import Answer, AnswerSentence, Citation
 from assistant.documents import without_markup
+from assistant.embedding import vocabulary
 from assistant.evidence import Evidence, Unit, embed_with, select
 from assistant.followup import standalone
 from assistant.injection import looks_like_injection
@@ -184,7 +185,8 @@ class Answerer:
                     dates={d.doc_id: d.date for d in documents},
                     titles={d.doc_id: d.title for d in documents},
                     aliases=frozenset(a for e in entries for a in e.aliases),
-                    expansions=expansions)
+                    expansions=expansions,
+                    common_words=vocabulary(self.settings))
                 self._library_key = (generation, entries, expansions)
             return self._library_cached
 

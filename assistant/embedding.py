@@ -50,6 +50,17 @@ def _tokenizer(path: str):
     return Tokenizer.from_file(str(Path(path) / "tokenizer.json"))
 
 
+def vocabulary(settings: Settings) -> frozenset[str]:
+    """The everyday words the model's tokenizer holds whole ("urgent", "please", "does"),
+    lower case, three letters or more: English as the model learnt it, read in milliseconds."""
+    return _words(str(model_path(settings)))
+
+
+@lru_cache(maxsize=4)
+def _words(path: str) -> frozenset[str]:
+    return frozenset(w for w in _tokenizer(path).get_vocab() if len(w) >= 3 and w.isalpha())
+
+
 def count_tokens(settings: Settings, texts: list[str]) -> list[int]:
     """Word pieces per text as the model reads them, [CLS] and [SEP] included."""
     tokenizer = _tokenizer(str(model_path(settings)))

@@ -199,6 +199,9 @@ class Library:
     aliases: frozenset[str] = frozenset()  # documents' nicknames: not acronyms to check
     expansions: Mapping[str, str] = field(default_factory=dict)  # acronym -> spelled out
     titles: Mapping[str, str] = field(default_factory=dict)  # document id -> its title
+    # Everyday English words, lower case: one typed in capitals ("URGENT") is emphasis,
+    # not an acronym to look up.
+    common_words: frozenset[str] = frozenset()
 
     @cached_property
     def _texts(self) -> dict[str, str]:
@@ -389,6 +392,12 @@ def _acronyms_absent(question: str, named: list[str], library: Library) -> list[
     return missing
 
 
+# Abbreviations of messages, not of things a document could explain ("... - URGENT PLS").
+_CHAT = frozenset({"PLS", "PLZ", "ASAP", "FYI", "TBC", "TBD", "BTW", "IMO", "IMHO", "THX", "TIA", "LOL", "OMG",
+                   "FAQ", "RSVP", "ETA", "AKA", "FAO", "ATTN", "EOD", "COB", "WFH", "OOO", "AFAIK", "IIRC",
+                   "TLDR", "NB"})
+
+
 def unknown_acronyms(question: str, library: Library) -> list[str]:
     """Acronyms of the question ("CCGs", "CQUIN") that no document uses, the acronym table
     does not list and no document spells out: a user's shorthand for a phrase the
@@ -401,7 +410,8 @@ def unknown_acronyms(question: str, library: Library) -> list[str]:
         acronym = re.sub(r"\d+$", "", found)
         acronym = acronym[:-1] if acronym.endswith("s") and acronym[:-1].isupper() else acronym
         if len(acronym) < 3 or not acronym.isupper() or acronym in library.aliases \
-                or acronym in library.expansions or library.mentions(acronym) \
+                or acronym in library.expansions or found.lower() in library.common_words \
+                or acronym in _CHAT or library.mentions(acronym) \
                 or spelling(acronym).search(question) or library.spells_out(acronym):
             continue
         unknown.append(found)

@@ -998,9 +998,21 @@ def test_an_acronym_no_document_uses_or_spells_out_is_not_answered():
     assert verdict("How does the JSNA guide local commissioning?").answer
     assert verdict("What does the DH guide say about local commissioning?").answer
     assert verdict("How do integrated care boards (ICBs) guide local commissioning?").answer
+    # A word typed in capitals for emphasis, or a message's abbreviation, is no acronym.
+    shouting = guard.Library(text.get, ["guide"], {}, common_words=frozenset({"urgent", "guide"}))
+    assert guard.unknown_acronyms("How do clinical networks GUIDE local commissioning? URGENT PLS", shouting) == []
     # Short words cannot spell one out: "in local authority children's services".
     assert guard.unknown_acronyms("What are the ILACS grades?", guard.Library(
         {"g": "Change in local authority children's services."}.get, ["g"], {})) == ["ILACS"]
+
+
+def test_capitals_for_emphasis_are_not_acronyms_the_documents_lack(answerer):
+    from assistant.embedding import vocabulary
+
+    words = vocabulary(answerer.settings)
+    assert {"urgent", "please", "does"} <= words and not {"ccg", "cquin", "jcf"} & words
+    answer = answerer.ask("WHAT DOES THE GUIDE SAY ABOUT MONITORING THE CONTRACTS? PLEASE HELP")
+    assert not answer.refused or "mentions" not in answer.text, answer.text
 
 
 def test_a_passage_holding_words_the_question_quotes_ranks_first(tmp_path):
