@@ -98,18 +98,26 @@ def units_of(results: list[SearchResult]) -> list[Unit]:
     return units
 
 
+MASTHEAD_LINES = 12  # a masthead is a few lines; more short lines than this are content
+
+
 @lru_cache(maxsize=64)
 def masthead_end(text: str) -> int:
-    """Where a document's first sentence starts. The lines before it are its masthead: the
-    body it is for, "Item 3", a date, "TITLE", the title. They name the paper and answer
-    nothing. (A line of fifteen words, or of eight ending as a sentence does, is a sentence.)"""
-    offset = 0
+    """Where a document's first sentence starts, when a masthead comes before it: the body
+    the paper is for, "Item 3", a date, "TITLE", the title. Those lines name the paper and
+    answer nothing. (A line of fifteen words, or of eight ending as a sentence does, is a
+    sentence. Past a dozen short lines, or with no sentence at all, there is no masthead:
+    0.)"""
+    offset, lines = 0, 0
     for line in text.splitlines(keepends=True):
         words = line.split()
         if len(words) >= 15 or (len(words) >= 8 and re.search(r"[.:;?!]\s*$", line)):
             return offset
+        lines += bool(words)
+        if lines > MASTHEAD_LINES:
+            return 0
         offset += len(line)
-    return 0  # no sentence at all: nothing to tell a masthead from
+    return 0
 
 
 def _is_heading(line: str, headings: set[str], shortened: tuple[str, ...]) -> bool:

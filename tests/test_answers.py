@@ -866,6 +866,9 @@ def test_a_documents_masthead_is_never_evidence(answerer):
     text = ("Central Trust\n\nItem 3\n\nCommissioning Group meeting 2 November 2009\n\nRECOMMENDATIONS\n\n"
             "2. That members of the Commissioning Group agree to take forward an Action Plan for Commissioning.\n")
     assert text[masthead_end(text):].startswith("2. That members")
+    # A document of short lines (a list, a contents page) before its first sentence has no masthead.
+    items = "".join(f"- duty number {i}\n" for i in range(20))
+    assert masthead_end(items + "Each provider must meet every one of the duties listed above.\n") == 0
     passage = _passage("central", 0, text, ("Report",))
     query = prepare("What was the Commissioning Group meeting in November 2009 asked to agree?",
                     answerer.settings.corpus_dir, [])
