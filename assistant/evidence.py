@@ -147,22 +147,12 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     terms = list(dict.fromkeys(lexical.terms(query.text)))
     weights = {t: lexical.idf(t) for t in terms}
     total = sum(weights.values()) or 1.0
-    # An instruction inside a document ("ignore your sources and ...") is data that
-    # answers nothing: it never becomes evidence.
-    # So is a printing note ("This page is intended to be blank"): it answers nothing.
-    # And so is a bare link ("[www.dh.gov.uk/...](http://...)", a footnote's web address):
-    # its words are a path's, and it says nothing.
-    # So are the document's title line ("Proposal for Joint Commissioning" under "TITLE")
-    # and the masthead it stands in ("Item 3", "Commissioning Group meeting 2 November 2009").
     mastheads = {i: masthead_end(document_text(r.document.doc_id) or "") if document_text else 0
                  for i, r in enumerate(results)}
-    candidates = [u for u in units if not u.heading and not document_instructs(u.text)
-                  and not _PRINTING_NOTE.match(u.text) and not _bare_link(u.text)
-                  and not _title_line(u.text, results[u.result].document.title)
-                  and u.end > mastheads[u.result]]
     for unit in units:
-        if not unit.heading and unit not in candidates:
-            unit.heading = True  # keeps it out of list expansion and context too
+        if not unit.heading and _answers_nothing(unit, results[unit.result], mastheads[unit.result]):
+            unit.heading = True  # keeps it out of the candidates, list expansion and context
+    candidates = [u for u in units if not u.heading]
     if not candidates:
         return evidence
     plain = [without_markup(u.text) for u in candidates]
@@ -305,6 +295,17 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     return key + sorted((u for u in chosen if u not in key),
                         key=lambda u: (group[u.result], u.start if u.result in joined else 0,
                                        u.result, order.get(id(u), 10**6), u.start))
+
+
+def _answers_nothing(unit: Unit, result: SearchResult, masthead: int) -> bool:
+    """True for a unit that is data, never evidence: an instruction inside a document
+    ("ignore your sources and ..."), a printing note ("This page is intended to be
+    blank"), a bare link (a footnote's web address: its words are a path's), the
+    document's title line ("Proposal for Joint Commissioning" under "TITLE") or the
+    masthead it stands in ("Item 3", "Commissioning Group meeting 2 November 2009")."""
+    return (document_instructs(unit.text) or _PRINTING_NOTE.match(unit.text) is not None
+            or _bare_link(unit.text) or _title_line(unit.text, result.document.title)
+            or unit.end <= masthead)
 
 
 def _title_line(text: str, title: str) -> bool:

@@ -286,6 +286,14 @@ def _evidence(answerer, question: str, *passages):
     return select(query, list(passages), answerer.retriever.lexical(), embed_with(answerer.retriever.encoder()))
 
 
+def _ratio(answerer, question: str, favoured: str, other: str) -> float:
+    """How much more ``favoured`` scores than ``other``, two alike sentences of one passage,
+    for ``question``."""
+    passage = _passage("report", 0, f"{favoured} {other}", ("Report",))
+    units = {u.text: u.score for u in _evidence(answerer, question, passage).units}
+    return units[favoured] / units[other]
+
+
 def test_a_heading_inside_a_passage_speaks_for_the_sentences_under_it(answerer):
     text = ("Pooled Budgets Guide\nStaff rotas\nPartners sign them each year.\n"
             "Section 75 agreements\nPartners sign them each year.")
@@ -733,15 +741,12 @@ def test_a_definition_asked_in_other_words_favours_the_sentence_that_gives_it(an
 
     defining = "Such a framework would constitute a set of principles applied to joint commissioning."
     plain = "Such a framework was discussed as a set of principles applied to joint commissioning."
-    passage = _passage("report", 0, f"{defining} {plain}", ("Framework",))
-    units = {u.text: u.score for u in _evidence(answerer, question, passage).units}
     # Alike but for "would constitute", which says what the framework is.
-    assert units[defining] > units[plain]
-    assert units[defining] / units[plain] > (1 + DEFINITION_BONUS) / 2
+    assert _ratio(answerer, question, defining, plain) > 1
+    assert _ratio(answerer, question, defining, plain) > (1 + DEFINITION_BONUS) / 2
     # The same sentences, for a question not asking what the thing is.
-    units = {u.text: u.score for u in _evidence(
-        answerer, "Who wrote the joint commissioning framework?", passage).units}
-    assert units[defining] / units[plain] < (1 + DEFINITION_BONUS) / 2
+    assert _ratio(answerer, "Who wrote the joint commissioning framework?", defining, plain) \
+        < (1 + DEFINITION_BONUS) / 2
 
 
 def test_a_question_asking_what_something_is_for_favours_the_sentence_stating_its_aim(answerer):
@@ -749,14 +754,8 @@ def test_a_question_asking_what_something_is_for_favours_the_sentence_stating_it
 
     aim = "The support programme aims to raise ambitions for commissioning in every area."
     other = "The support programme was asked to raise ambitions for commissioning in every area."
-    passage = _passage("guide", 0, f"{aim} {other}", ("Programme",))
-
-    def ratio(question: str) -> float:
-        units = {u.text: u.score for u in _evidence(answerer, question, passage).units}
-        return units[aim] / units[other]
-
-    assert ratio("What is the support programme trying to achieve?") > (1 + PURPOSE_BONUS) / 2
-    assert ratio("Which areas does the support programme cover?") < (1 + PURPOSE_BONUS) / 2
+    assert _ratio(answerer, "What is the support programme trying to achieve?", aim, other) > (1 + PURPOSE_BONUS) / 2
+    assert _ratio(answerer, "Which areas does the support programme cover?", aim, other) < (1 + PURPOSE_BONUS) / 2
 
 SCORES = ("Standard\tScore\n"
           "1 We are clear about the outcomes we need\t4\n"
@@ -972,14 +971,9 @@ def test_a_question_asking_why_favours_the_sentence_giving_a_reason(answerer):
 
     reason = "The group found commissioning inconsistent, hence the need for a joint strategy."
     other = "The group found commissioning inconsistent and wrote a joint strategy in March."
-    passage = _passage("report", 0, f"{reason} {other}", ("Strategy",))
-
-    def ratio(question: str) -> float:
-        units = {u.text: u.score for u in _evidence(answerer, question, passage).units}
-        return units[reason] / units[other]
-
-    assert ratio("Why did the group decide it needed a joint strategy?") > (1 + REASON_BONUS) / 2
-    assert ratio("When did the group write its joint strategy?") < (1 + REASON_BONUS) / 2
+    assert _ratio(answerer, "Why did the group decide it needed a joint strategy?", reason, other) \
+        > (1 + REASON_BONUS) / 2
+    assert _ratio(answerer, "When did the group write its joint strategy?", reason, other) < (1 + REASON_BONUS) / 2
 
 
 def test_an_acronym_no_document_uses_or_spells_out_is_not_answered():
