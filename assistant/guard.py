@@ -6,8 +6,8 @@ Text from users and documents is data. A question that tries to instruct the ass
 and refused without repeating it; a request for other writing ("write me a poem") is
 refused here. A question is treated as not covered when the passages found lack what it
 asks for:
-an amount when it asks "how much", a date when it asks "when did", a score, a person
-or an organisation when it asks for one; when it names one document and only others'
+an amount when it asks "how much", a date when it asks "when did", a score, a figure,
+a study's findings, a person or an organisation when it asks for one; when it names one document and only others'
 passages answer; when it names a law or a later year that no document mentions, or a
 name that the documents its answer would come from never mention; when
 only a glossary speaks of its subject; or when its distinctive words, or its meaning,
@@ -56,8 +56,10 @@ _NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,5}s?\b")
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 # "November 2006", and as people shorten it, "Nov 2006", "Sept. 2006".
-_MONTH_YEAR = re.compile(rf"\b({_MONTHS}|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?"
-                         r"\s+((?:19|20)\d{2})\b", re.I)
+_MONTH_YEAR = re.compile(rf"\b({_MONTHS}|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|"
+                         r"spring|summer|autumn|fall|winter)\.?\s+((?:19|20)\d{2})\b", re.I)
+# A season counts from its first month: "autumn 2006" is after a paper of June 2006.
+_SEASON_MONTH = {"spring": 2, "summer": 5, "autumn": 8, "fall": 8, "winter": 11}
 # A question asking for a date needs one in the evidence.
 _DATE_ASKED = re.compile(r"\b(what|which) (date|year|month)\b|\bby when\b|\bdeadline\b|"
                          r"\bwhen (did|was|were|had|has|have)\b", re.I)
@@ -93,6 +95,20 @@ _SCORE = re.compile(r"(?<![.\d-])\b[0-5]\b(?![.\d-]|\s*(years?|months?|weeks?|da
 _OUTCOME_ASKED = re.compile(r"\bwhat did\b[^?]{0,80}\b(decide|conclude|resolve|rule)\b", re.I)
 _OUTCOME = re.compile(r"\b(agreed|decided|concluded|approved|resolved|endorsed|felt|considered|found|"
                       r"recommended|requested|rejected|noted|accepted)\b", re.I)
+# A question asking what a study or review found ("what did the pathfinders find?", "the
+# main findings of ...") needs findings reported, not the study merely named.
+_FINDINGS_ASKED = re.compile(r"\bwhat did\b[^?]{0,80}\b(find|show|reveal)\b|\b(main|key)\s+findings\b|"
+                             r"\bwhat were the (?:\w+\s+)?(findings|results)\b|"
+                             r"\bwhat improvements?\b[^?]{0,60}\b(get|got|achieve|achieved|see|saw)\b", re.I)
+_FINDINGS = re.compile(r"\b(found|finds|findings?|showed|shows|shown|revealed|identified|concluded|"
+                       r"results?|highlighted|demonstrated|improved|improvements?)\b", re.I)
+# A question asking for a figure ("what ratio of health visitors to under-fives?", "what
+# caseload", "what baseline", "what is the child population") needs one: a number that
+# is not a year or part of a name ("NI7", "2008-11").
+_FIGURE_ASKED = re.compile(r"\b(what|which)\s+(?:[\w-]+\s+){0,3}?(ratios?|caseloads?|baselines?|quorum|headcount|"
+                           r"staffing levels?)\b|"
+                           r"\bwhat(?:'s|’s| is| was)\s+the\s+(?:[\w-]+\s+){0,2}?population\b", re.I)
+_FIGURE = re.compile(r"(?<![\w/().-])(?!(?:19|20)\d\d\b)\d[\d,.]*(?![\w-])|\bone in \w+\b", re.I)
 # A question asking which indicators or targets something uses needs one named.
 _INDICATOR_ASKED = re.compile(r"\b(what|which)\s+(?:\w+\s+){0,2}?(KPIs?|(key )?performance indicators?|indicators?|"
                               r"targets?)\b(?!\s+(audience|group|population))", re.I)
@@ -112,6 +128,7 @@ _AVERAGE = re.compile(r"\b(average|benchmark\w*|comparators?|statistical neighbo
 # Each kind of answer a question can ask for, what the evidence must then hold, and what
 # a refusal says is missing; the first kind the question asks for is the one checked.
 _ANSWER_KINDS = ((_AVERAGE_ASKED, _AVERAGE, "average or benchmark"), (_SHARE_ASKED, _SHARE, "percentage or share"),
+                 (_FIGURE_ASKED, _FIGURE, "figure"), (_FINDINGS_ASKED, _FINDINGS, "findings"),
                  (_MONEY_ASKED, _MONEY, "amount"),
                  (_DATE_ASKED, _DATE, "date"), (_PERSON_ASKED, _PERSON, "person or post"), (_SCORE_ASKED, _SCORE, "score"),
                  (_INDICATOR_ASKED, _INDICATOR, "indicator or target"),
@@ -462,7 +479,9 @@ def _missing_answer(question: str, text: str, count: bool = True) -> str:
 
 
 def _month_number(name: str) -> int:
-    """0 for "January" (or "Jan"), up to 11 for "December"."""
+    """0 for "January" (or "Jan"), up to 11 for "December"; a season's first month."""
+    if name.lower() in _SEASON_MONTH:
+        return _SEASON_MONTH[name.lower()]
     return [m[:3] for m in _MONTHS.split("|")].index(name[:3].lower())
 
 

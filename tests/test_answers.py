@@ -591,6 +591,36 @@ def test_a_month_typed_short_after_the_paper_was_written_is_not_answered():
     assert _judge("Did they plan to appoint a manager in May 2006?", sentence, library=library).answer
 
 
+def test_a_season_after_the_paper_was_written_is_not_answered():
+    sentence = "Early-stage joint commissioning will begin in autumn 2006."
+    library = guard.Library({"guide": sentence}.get, ["guide"], {"guide": "12 June 2006"})
+    late = _judge("Which services did they actually pick for the first round in autumn 2006?", sentence,
+                  library=library)
+    assert not late.answer and "Autumn 2006" in late.reason
+    assert _judge("What was planned for autumn 2006?", sentence, library=library).answer
+    assert _judge("Did they plan anything for spring 2006?", sentence, library=library).answer
+
+
+def test_a_question_asking_what_a_study_found_needs_findings():
+    mention = "A programme of pathfinders will develop models of best practice, as recommended by the review."
+    question = "What did the pathfinders find when they were evaluated?"
+    lacking = _judge(question, mention)
+    assert not lacking.answer and "findings" in lacking.reason
+    assert _judge(question, "The pathfinders found that joint posts improved referral times.").answer
+    assert not _judge("What were the main findings of the needs assessment?", mention).answer
+    assert _judge("What did the pathfinders recommend?", mention).answer  # asks no findings
+
+
+def test_a_question_asking_for_a_figure_needs_one_not_a_year_or_a_name():
+    question = "What ratio of health visitors to under-fives does the guide recommend?"
+    lacking = _judge(question, "The Healthy Child Programme (2008) sets out the role of health visitors.")
+    assert not lacking.answer and "figure" in lacking.reason
+    assert _judge(question, "It recommends 1 health visitor to 300 under-fives.").answer
+    baseline = "What baseline did they set for NI7 in the 2008-11 LAA?"
+    assert not _judge(baseline, "The National Indicator (NI)7 is included in the 2008-2011 LAA.").answer
+    assert _judge(baseline, "The NI7 baseline is 24.3% of organisations.").answer
+
+
 def test_a_score_from_a_rerun_after_the_paper_is_not_answered():
     sentence = "The group scored itself 2 against standard 4."
     library = guard.Library({"guide": sentence}.get, ["guide"], {"guide": "20 July 2009"})
