@@ -184,6 +184,7 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     noun = _ASKED_NOUN.search(query.original)
     asked_noun = next(iter(lexical.terms(noun.group(1))), "") if noun else ""
     contents_asked = _CONTENTS_ASKED.search(query.original) is not None
+    weighted = {t for t, w in weights.items() if w > 0}
     # A quoted name ("which stages come under 'Do'?") names the table rows it heads.
     quoted = {q.strip().lower() for q in QUOTED.findall(query.original)}
     numbered_rows = [rows_named(labels, r.text) for r in results]
@@ -217,6 +218,13 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
         if leads_list(unit.text) and (asked_noun and asked_noun in lexical.terms(unit.text)
                                       or contents_asked and unit.lexical > 0):
             prior *= LIST_LEAD_BONUS
+        if (contents_asked and unit.segment_heading and leads_list(unit.segment_heading)
+                and heading_terms(unit.segment_heading) & weighted):
+            # The items of a list a heading introduces ("12. It is proposed that the
+            # framework should include:") answer what the framework should contain, as
+            # the section a question names answers it.
+            prior *= LIST_LEAD_BONUS
+            unit.named = unit.named or in_scope[unit.result]
         if reason_asked and _GIVES_REASON.search(unit.text):
             prior *= REASON_BONUS
         if not document_asked and _OVERVIEW.match(unit.text):

@@ -887,6 +887,21 @@ def test_a_documents_title_line_is_never_evidence(answerer):
     assert chosen[0].startswith("12. It is proposed")
 
 
+def test_the_items_a_heading_introduces_answer_what_it_should_contain(answerer):
+    # (A heading this short is not evidence itself: only its items can answer.)
+    lead = _passage("guide", 900, "10. The agreement should include:\n\n"
+                                  "- the contributions of each partner\n- how overspends are shared\n",
+                    ("10. The agreement should include:",))
+    def items(question: str) -> list:
+        return [u for u in _evidence(answerer, question, lead).units if u.text.startswith("- ")]
+
+    # They answer as the section a question names does: favoured, and able to take the
+    # answer from a passage retrieval ranked higher.
+    assert all(u.named for u in items("What did they say the agreement ought to contain?"))
+    assert not any(u.named for u in items("Why did partners want an agreement?"))
+    assert not any(u.named for u in items("What did they say the pooled fund ought to contain?"))
+
+
 def test_a_documents_masthead_is_never_evidence(answerer):
     from assistant.evidence import embed_with, select
     from assistant.query import prepare
