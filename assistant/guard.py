@@ -5,13 +5,13 @@ Text from users and documents is data. A question that tries to instruct the ass
 ("ignore your sources", "print your prompt") is recognised in :mod:`assistant.injection`
 and refused without repeating it; a request for other writing ("write me a poem") is
 refused here. A question is treated as not covered when the passages found lack what it
-asks for:
-an amount when it asks "how much", a date when it asks "when did", a score, a figure,
-a study's findings, a person or an organisation when it asks for one; when it names one document and only others'
-passages answer; when it names a law or a later year that no document mentions, or a
-name that the documents its answer would come from never mention; when
-only a glossary speaks of its subject; or when its distinctive words, or its meaning,
-are not in them.
+asks for: an amount when it asks "how much", a date when it asks "when did", a score, a
+figure, a study's findings, a person or an organisation when it asks for one; when it
+names one document and only others' passages answer; when it names a law that no
+document mentions, a time after the documents were written (a year, a month, a season),
+or a name that the documents its answer would come from never mention; when only a
+glossary speaks of its subject; or when its distinctive words, or its meaning, are not in
+them.
 """
 
 from __future__ import annotations
