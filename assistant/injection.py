@@ -41,8 +41,8 @@ _ADDRESSED = [
     # Answering from elsewhere: "from your own knowledge", "don't cite".
     r"\b(?:from|use|using|with|rely on|draw on|based on)\s+(?:your|general|outside|world|prior|background|current)\s+"
     r"(?:(?:own|general|outside|world|prior|background|current)\s+)?knowledge\b",
-    r"\b(?:don'?t|do not|never|must not|mustn'?t)\s+(?:cite|mention|use|quote)\s+(?:any\s+)?"
-    r"(?:the\s+)?(?:sources|documents|citations|references|docs)\b",
+    r"\b(?:don'?t|do not|never|must not|mustn'?t)\s+(?:cite|mention|use|quote)\s+(?:any\s+(?:of\s+)?)?"
+    r"(?:the\s+)?(?:[\w-]+\s+)?(?:sources|documents|citations|references|docs)\b",
     r"\b(?:don'?t|do not|never)\s+cite\b",
     # Showing the prompt: "print your system prompt", "reveal your hidden instructions".
     r"\b(?:reveal|print|show|output|repeat)\b[^.?!]{0,40}\b(?:system prompt|prompt|instructions)\b",
@@ -52,7 +52,8 @@ _ADDRESSED = [
     r"\b(?:guidance|instructions?|rules?|directions?|prompt)\s+(?:that\s+)?(?:you were|you've been|you have been)"
     r"\s+given\b|\byou were told\b|\byou(?:'ve| have) been told\b|\brules you(?:'re| are) (?:checking|following)\b|"
     r"\bhow you(?:'ve| have) been (?:set up|configured|programmed|instructed)\b|\bconfiguration files?\b|"
-    r"\binstructions? you (?:have |'ve )?(?:received|got)\b",
+    r"\binstructions? you (?:have |'ve )?(?:received|got)\b|"
+    r"\binstructions? you (?:were|have been|'ve been) (?:set up|configured|programmed|started|launched) with\b",
     r"\b(?:first|earlier|hidden|initial) messages? (?:in|of) (?:this|the) conversation\b|"
     r"\bthe user can'?t (?:normally )?see\b|\bconfidential (?:instructions|rules|guardrails?)\b|\bguardrail text\b",
     r"\bcontext window\b|\b(?:secret|hidden)\s+(?:code ?word|password|key|phrase)\b",
