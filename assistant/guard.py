@@ -6,8 +6,9 @@ Text from users and documents is data. A question that tries to instruct the ass
 and refused without repeating it; a request for other writing ("write me a poem") is
 refused here. A question is treated as not covered when the passages found lack what it
 asks for: an amount when it asks "how much", a date when it asks "when did", a score, a
-figure, a study's findings, a person or an organisation when it asks for one; when it
-names one document and only others' passages answer; when it names a law that no
+figure, a study's findings, a person or an organisation when it asks for one, or a report
+that something happened when it asks what actually did ("which services did they actually
+decommission?"); when it names one document and only others' passages answer; when it names a law that no
 document mentions, a time after the documents were written (a year, a month, a season),
 or a name that the documents its answer would come from never mention; when only a
 glossary speaks of its subject; or when its distinctive words, or its meaning, are not in
@@ -325,6 +326,9 @@ def judge(question: str, evidence: Evidence, library: Library, named: list[str],
     missing = _missing_answer(question, chosen_text)
     if missing:
         return Verdict(False, f"the passages found give no {missing} for what the question asks")
+    unreported = _unreported(question, chosen_text)
+    if unreported:
+        return Verdict(False, f"the passages found do not report that it happened (“{unreported}”)")
     # A comparison of several documents' scores (dates, amounts ...) needs each one's. (Not
     # a count: one document may give it in a sentence the answer does not quote.) A
     # question that asks one document's score and another's wording compares nothing.
@@ -476,6 +480,47 @@ def _missing_answer(question: str, text: str, count: bool = True) -> str:
     if _HOW_MANY_BARE.search(question):
         return "" if re.search(rf"\b{_NUMBER}\b", text, re.I) else "number"
     return ""
+
+
+# A question about what actually happened ("which services did they actually decommission?",
+# "did the group end up adopting ...", "which providers won the contracts?") is answered
+# only by a report that it happened: the verb in the past ("decommissioned", "adopted",
+# "won"), not the plan ("will need to consider decommissioning").
+_HAPPENED_ASKED = re.compile(r"\b(?:did|has|have|had)\s+(?:[\w'’-]+\s+){0,4}?actually\s+(?:been\s+)?(?P<verb>[a-z]+)\b|"
+                             r"\bactually\s+(?:been\s+)?(?P<done>[a-z]+ed)\b|"
+                             r"\bend(?:ed)?\s+up\s+(?P<ending>[a-z]+ing)\b|\b(?P<won>won)\s+the\s+(?:\w+\s+)?"
+                             r"(?:contracts?|tenders?|bids?)\b", re.I)
+# Participles that say what something is for, not what happened ("actually supposed to").
+_STATES = frozenset({"supposed", "meant", "required", "expected", "aimed", "intended", "designed", "based",
+                     "needed", "allowed", "involved", "concerned", "used"})
+_IRREGULAR_PAST = {"get": "got|gotten", "win": "won", "choose": "chose|chosen", "make": "made", "spend": "spent",
+                   "pay": "paid", "set": "set", "give": "gave|given", "take": "took|taken", "find": "found",
+                   "buy": "bought", "sell": "sold", "run": "ran", "begin": "began|begun", "put": "put",
+                   "do": "did|done", "say": "said", "go": "went|gone", "hold": "held", "send": "sent",
+                   "won": "won|awarded"}
+
+
+def _unreported(question: str, text: str) -> str:
+    """The words of a question asking what actually happened ("actually decommission")
+    when ``text`` does not report it in the past, else ""."""
+    asked = _HAPPENED_ASKED.search(question)
+    if not asked:
+        return ""
+    verb = next(v for v in asked.groups() if v).lower()
+    before = question[:asked.start()].lower().split()[-6:]
+    if asked.group("done") and (verb in _STATES or any(w in ("is", "are", "am", "isn't", "aren't") for w in before)):
+        return ""  # "who is the guide actually aimed at?" asks what is, not what happened
+    if asked.group("ending"):
+        verb = verb[:-3]  # "adopting" -> "adopt"
+    elif verb.endswith("ed") and len(verb) > 4:
+        verb = verb[:-2]  # "appointed" -> "appoint"
+    if verb in ("be", "been", "is", "are", "was", "were", "have", "has", "had") or verb.endswith("ing"):
+        return ""
+    stem = verb[:-1] if verb.endswith("e") else verb
+    forms = [rf"{re.escape(stem)}(?:ed|d|{re.escape(stem[-1])}ed)", rf"{re.escape(stem[:-1])}ied",
+             _IRREGULAR_PAST.get(verb, "")]
+    reported = re.search(rf"\b(?:{'|'.join(f for f in forms if f)})\b", text, re.I)
+    return "" if reported else asked.group(0)
 
 
 def _month_number(name: str) -> int:
