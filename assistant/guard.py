@@ -7,12 +7,12 @@ and refused without repeating it; a request for other writing ("write me a poem"
 refused here. A question is treated as not covered when the passages found lack what it
 asks for: an amount when it asks "how much", a date when it asks "when did", a score, a
 figure, a study's findings, a person or an organisation when it asks for one, or a report
-that something happened when it asks what actually did ("which services did they actually
-decommission?"); when it names one document and only others' passages answer; when it names a law that no
-document mentions, a time after the documents were written (a year, a month, a season),
-or a name that the documents its answer would come from never mention; when only a
-glossary speaks of its subject; or when its distinctive words, or its meaning, are not in
-them.
+that something happened when it asks what actually did ("which services did they
+actually decommission?"); when it names one document and only others' passages answer;
+when it names a law that no document mentions, a time after the documents were written (a
+year, a month, a season), or a name that the documents its answer would come from never
+mention; when only a glossary speaks of its subject; or when its distinctive words, or its
+meaning, are not in them.
 """
 
 from __future__ import annotations
