@@ -39,6 +39,9 @@ _MONEY_ASKED = re.compile(r"\bhow much\b[^?]{0,80}\b(put(ting)?|pa(y|id|ying)|co
                           r"costs?|value|income|grants?|investment|rate|price|fees?|tariff|charges?|wages?)\b|\bsalary\b|"
                           r"\bpay (band|grade|scale)\b|\b(hourly|daily|weekly|unit)\s+(rate|price|cost|fee|pay)\b|"
                           r"\b(procurement|tender\w*|financial|contract)\s+thresholds?\b|\bin (euros|pounds)\b", re.I)
+# An amount asked for in a currency ("the threshold in euros") needs one in that currency.
+_EUROS_ASKED = re.compile(r"\bin euros?\b|€", re.I)
+_EUROS = re.compile(r"€\s?\d|\b\d[\d,.]*\s?(?:k|m|million|bn|billion)?\s?euros?\b|\beur\s?\d", re.I)
 _MONEY = re.compile(r"[£€]\s?\d|\b\d[\d,.]*\s?(k|m|million|bn|billion|pounds|euros?)\b|\bpay band\b|\bgrade\b", re.I)
 _TIME_ASKED = re.compile(r"\bhow (much|long)\b[^?]{0,20}\b(notice|time|period|long)\b|\bhow long\b|"
                          r"\bwaiting times?\b|\b(contracts?|tenders?|notice|consultation|funding)\s+"
@@ -130,7 +133,7 @@ _AVERAGE = re.compile(r"\b(average|benchmark\w*|comparators?|statistical neighbo
 # a refusal says is missing; the first kind the question asks for is the one checked.
 _ANSWER_KINDS = ((_AVERAGE_ASKED, _AVERAGE, "average or benchmark"), (_SHARE_ASKED, _SHARE, "percentage or share"),
                  (_FIGURE_ASKED, _FIGURE, "figure"), (_FINDINGS_ASKED, _FINDINGS, "findings"),
-                 (_MONEY_ASKED, _MONEY, "amount"),
+                 (_EUROS_ASKED, _EUROS, "amount in euros"), (_MONEY_ASKED, _MONEY, "amount"),
                  (_DATE_ASKED, _DATE, "date"), (_PERSON_ASKED, _PERSON, "person or post"), (_SCORE_ASKED, _SCORE, "score"),
                  (_INDICATOR_ASKED, _INDICATOR, "indicator or target"),
                  (_OUTCOME_ASKED, _OUTCOME, "decision taken"), (_TIME_ASKED, _TIME, "length of time"))
@@ -326,9 +329,6 @@ def judge(question: str, evidence: Evidence, library: Library, named: list[str],
     missing = _missing_answer(question, chosen_text)
     if missing:
         return Verdict(False, f"the passages found give no {missing} for what the question asks")
-    unreported = _unreported(question, chosen_text)
-    if unreported:
-        return Verdict(False, f"the passages found do not report that it happened (“{unreported}”)")
     # A comparison of several documents' scores (dates, amounts ...) needs each one's. (Not
     # a count: one document may give it in a sentence the answer does not quote.) A
     # question that asks one document's score and another's wording compares nothing.
@@ -346,6 +346,9 @@ def judge(question: str, evidence: Evidence, library: Library, named: list[str],
     late = _after_documents(question, list(answering), library)
     if late:
         return Verdict(False, late)
+    unreported = _unreported(question, chosen_text)
+    if unreported:
+        return Verdict(False, f"the passages found do not report that it happened (“{unreported}”)")
     absent = _acronyms_absent(question, named, library)
     if absent:
         return Verdict(False, f"{', '.join(absent)} does not appear in the document the question names")
@@ -493,6 +496,7 @@ _HAPPENED_ASKED = re.compile(r"\b(?:did|has|have|had)\s+(?:[\w'’-]+\s+){0,4}?a
 # Participles that say what something is for, not what happened ("actually supposed to").
 _STATES = frozenset({"supposed", "meant", "required", "expected", "aimed", "intended", "designed", "based",
                      "needed", "allowed", "involved", "concerned", "used"})
+_COPULAS = frozenset({"is", "are", "am", "isn't", "aren't", "was", "were", "wasn't", "weren't", "be", "been"})
 _IRREGULAR_PAST = {"get": "got|gotten", "win": "won", "choose": "chose|chosen", "make": "made", "spend": "spent",
                    "pay": "paid", "set": "set", "give": "gave|given", "take": "took|taken", "find": "found",
                    "buy": "bought", "sell": "sold", "run": "ran", "begin": "began|begun", "put": "put",
@@ -507,9 +511,11 @@ def _unreported(question: str, text: str) -> str:
     if not asked:
         return ""
     verb = next(v for v in asked.groups() if v).lower()
+    # "Who is the guide actually aimed at?" asks what is, not what happened; "who was
+    # actually appointed?" asks for a person, which the person check weighs.
     before = question[:asked.start()].lower().split()[-6:]
-    if asked.group("done") and (verb in _STATES or any(w in ("is", "are", "am", "isn't", "aren't") for w in before)):
-        return ""  # "who is the guide actually aimed at?" asks what is, not what happened
+    if asked.group("done") and (verb in _STATES or any(w in _COPULAS for w in before)):
+        return ""
     if asked.group("ending"):
         verb = verb[:-3]  # "adopting" -> "adopt"
     elif verb.endswith("ed") and len(verb) > 4:

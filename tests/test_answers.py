@@ -621,13 +621,23 @@ def test_a_question_asking_for_a_figure_needs_one_not_a_year_or_a_name():
     assert _judge(baseline, "The NI7 baseline is 24.3% of organisations.").answer
 
 
+def test_an_amount_asked_in_euros_needs_one_in_euros():
+    question = "What is the procurement threshold in euros for children's services contracts?"
+    pounds = "Full tenders are required for contracts with a lifetime value of over £35,000."
+    lacking = _judge(question, pounds)
+    assert not lacking.answer and "amount in euros" in lacking.reason
+    assert _judge(question, "The threshold is €200,000 for services contracts.").answer
+    assert _judge("What is the procurement threshold in pounds?", pounds).answer
+
+
 def test_what_actually_happened_needs_a_report_that_it_did():
     plan = "If the service continues to fail, the authority will need to consider decommissioning it."
     question = "Which services did the county actually decommission after adopting the framework?"
     lacking = _judge(question, plan)
     assert not lacking.answer and "actually decommission" in lacking.reason
     assert _judge(question, "Two services were decommissioned in 2010.").answer
-    assert not _judge("Who was the person they actually appointed as manager?", "Appoint a manager.").answer
+    assert not _judge("What is the name of the person they actually appointed as manager?",
+                      "Appoint a manager.").answer
     assert not _judge("Which providers won the contracts?", "Jointly commission the services.").answer
     assert _judge("Which providers won the contracts?", "The contract was awarded to Family Action Trust.").answer
     assert _judge("Has the framework actually been adopted yet?", "It has been adopted by all agencies.").answer
