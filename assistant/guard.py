@@ -10,8 +10,8 @@ figure, a study's findings, a person or an organisation when it asks for one, or
 that something happened when it asks what actually did ("which services did they
 actually decommission?"); when it names one document and only others' passages answer;
 when it names a law that no document mentions, a time after the documents were written (a
-year, a month, a season), or a name that the documents its answer would come from never
-mention; when only a glossary speaks of its subject; or when its distinctive words, or its
+year, a month, a season), a name that the documents its answer would come from never
+mention, or something a document sets out in an appendix it does not include; when only a glossary speaks of its subject; or when its distinctive words, or its
 meaning, are not in them.
 """
 
@@ -203,6 +203,20 @@ _PAST_EVENT = re.compile(r"\b(did|was|were|had|has|have)\b[^?]{0,80}\b(adopt\w*|
                          r"\bactually\b", re.I)
 
 
+# "The Terms of Reference for the Commissioning Executive are set out in Appendix 3": a
+# sentence pointing to an appendix for something (not "These arrangements are ...").
+_POINTER = re.compile(r"(?:^|(?<=[.:;]\s)|(?<=\n))(?!(?:these|this|they|it|those)\b)(?P<thing>[A-Za-z][\w’' -]{5,80}?)\s+"
+                      r"(?:are|is|can be|will be)\s+(?:set out|described|detailed|listed|attached|included|"
+                      r"contained|given|shown)\s+(?:in|at)\s+(?P<where>(?:Appendix|Annexe?|Schedule)\s+[A-Z0-9]{1,2})\b",
+                      re.I)
+_FILLERS = frozenset({"the", "and", "for", "our", "its", "their", "with", "from", "full", "fuller", "more", "all"})
+
+
+def _stem(word: str) -> str:
+    """``word`` without a plural's "s" ("terms" and "term" match)."""
+    return word[:-1] if word.endswith("s") and len(word) > 3 else word
+
+
 def _plain(text: str) -> str:
     """``text`` lower-cased, with punctuation as spaces and the spacing collapsed, so
     "Children’s Trust" and "'Assess, Plan, Do, Review'" in a document match
@@ -234,6 +248,25 @@ class Library:
         wanted = _plain(phrase)
         texts = self._texts.values() if doc_id is None else [self._texts.get(doc_id, "")]
         return any(wanted in text for text in texts)
+
+    @cached_property
+    def set_out_elsewhere(self) -> list[tuple[str, str, frozenset[str], str]]:
+        """What each document says is set out in an appendix it does not include ("The
+        Terms of Reference for the Commissioning Executive are set out in Appendix 3", and
+        no Appendix 3 follows): (document id, the thing, its words, the appendix)."""
+        found = []
+        for doc_id in self.documents:
+            text = self.document_text(doc_id) or ""
+            for pointer in _POINTER.finditer(text):
+                where = pointer.group("where")
+                if re.search(rf"^\W*{re.escape(where)}\b", text, re.M | re.I):
+                    continue  # the appendix is there
+                words = frozenset(_stem(w) for w in re.findall(r"[a-z]{3,}", pointer.group("thing").lower())
+                                  if w not in _FILLERS)
+                if len(words) >= 2:
+                    thing = re.sub(r"^(?:the|a|an)\s+", "", pointer.group("thing").strip(), flags=re.I)
+                    found.append((doc_id, thing, words, where))
+        return found
 
     def spells_out(self, acronym: str) -> bool:
         """True when some document has words whose initials spell ``acronym``
@@ -325,6 +358,9 @@ def judge(question: str, evidence: Evidence, library: Library, named: list[str],
         titles = [f"“{library.titles.get(d, d)}”" for d in answering]
         return Verdict(False, f"{' and '.join(titles)}, where the passages found come from, "
                               f"{'does' if len(titles) == 1 else 'do'} not mention {unnamed}")
+    elsewhere = _set_out_elsewhere(question, library)
+    if elsewhere:
+        return Verdict(False, elsewhere)
     chosen_text = " ".join(u.text for u in evidence.chosen)
     missing = _missing_answer(question, chosen_text)
     if missing:
@@ -361,6 +397,24 @@ def _law_unmentioned(question: str, library: Library) -> str:
         law = " ".join(filter(None, (found.group(1), found.group(2))))
         if not library.mentions(law):
             return f"the {law}"
+    return ""
+
+
+# "Where are the terms of reference set out?" is answered by the pointer itself.
+_WHERE_ASKED = re.compile(r"\bwhere\b|\bwhich (?:appendix|annexe?|schedule|section|part)\b|\bset out in\b", re.I)
+
+
+def _set_out_elsewhere(question: str, library: Library) -> str:
+    """Why the question cannot be answered when it asks about something a document says
+    is set out in an appendix it does not include ("what are the terms of reference for
+    the Commissioning Executive?"), else ""."""
+    if _WHERE_ASKED.search(question):
+        return ""
+    asked = {_stem(w) for w in re.findall(r"[a-z]{3,}", question.lower())}
+    for doc_id, thing, words, where in library.set_out_elsewhere:
+        if words <= asked:
+            title = library.titles.get(doc_id, doc_id)
+            return f"“{title}” refers to its {where} for the {thing}, and does not include it"
     return ""
 
 

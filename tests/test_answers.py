@@ -621,6 +621,22 @@ def test_a_question_asking_for_a_figure_needs_one_not_a_year_or_a_name():
     assert _judge(baseline, "The NI7 baseline is 24.3% of organisations.").answer
 
 
+def test_what_a_document_sets_out_in_an_appendix_it_lacks_is_not_answered():
+    pointer = "The Executive meets monthly. The Terms of Reference for the Executive are set out in Appendix 3."
+    def verdict(question: str, text: str = pointer):
+        library = guard.Library({"guide": text}.get, ["guide"], {}, titles={"guide": "Guide"})
+        return _judge(question, "The Executive meets monthly.", library=library)
+
+    lacking = verdict("What do the terms of reference say about who sits on the Executive?")
+    assert not lacking.answer and "Appendix 3" in lacking.reason and "Terms of Reference" in lacking.reason
+    assert verdict("Where are the Executive's terms of reference set out?").answer  # the pointer answers
+    assert verdict("How often does the Executive meet?").answer  # asks about something else
+    included = pointer + "\n\nAppendix 3\n\nThe Executive is chaired by the Director."
+    assert verdict("What do the terms of reference say about who sits on the Executive?", included).answer
+    # "These arrangements are set out in Appendix 2" names nothing a question could ask for.
+    assert not guard.Library({"g": "These arrangements are set out in Appendix 2."}.get, ["g"], {}).set_out_elsewhere
+
+
 def test_an_amount_asked_in_euros_needs_one_in_euros():
     question = "What is the procurement threshold in euros for children's services contracts?"
     pounds = "Full tenders are required for contracts with a lifetime value of over £35,000."
