@@ -11,8 +11,9 @@ that something happened when it asks what actually did ("which services did they
 actually decommission?"); when it names one document and only others' passages answer;
 when it names a law that no document mentions, a time after the documents were written (a
 year, a month, a season), a name that the documents its answer would come from never
-mention, or something a document sets out in an appendix it does not include; when only a glossary speaks of its subject; or when its distinctive words, or its
-meaning, are not in them.
+mention, or something a document sets out in an appendix it does not include; when only
+a glossary speaks of its subject; or when its distinctive words, or its meaning, are not
+in them.
 """
 
 from __future__ import annotations
