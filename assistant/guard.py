@@ -108,12 +108,13 @@ _FINDINGS_ASKED = re.compile(r"\bwhat did\b[^?]{0,80}\b(find|show|reveal)\b|\b(m
 _FINDINGS = re.compile(r"\b(found|finds|findings?|showed|shows|shown|revealed|identified|concluded|"
                        r"results?|highlighted|demonstrated|improved|improvements?)\b", re.I)
 # A question asking for a figure ("what ratio of health visitors to under-fives?", "what
-# caseload", "what baseline", "what is the child population") needs one: a number that
-# is not a year or part of a name ("NI7", "2008-11").
+# caseload", "what baseline", "what ages", "what is the child population") needs one: a
+# number that is not a year or part of a name ("NI7", "2008-11").
 _FIGURE_ASKED = re.compile(r"\b(what|which)\s+(?:[\w-]+\s+){0,3}?(ratios?|caseloads?|baselines?|quorum|headcount|"
-                           r"staffing levels?)\b|"
+                           r"staffing levels?|ages?|age ranges?)\b|\bhow old\b|"
                            r"\bwhat(?:'s|’s| is| was)\s+the\s+(?:[\w-]+\s+){0,2}?population\b", re.I)
-_FIGURE = re.compile(r"(?<![\w/().-])(?!(?:19|20)\d\d\b)\d[\d,.]*(?![\w-])|\bone in \w+\b", re.I)
+_FIGURE = re.compile(r"(?<![\w/().-])(?!(?:19|20)\d\d\b)\d[\d,.]*(?![\w-])|\bone in \w+\b|"
+                     r"\b\d{1,2}\s?(?:-|–|to)\s?\d{1,2}\b", re.I)  # or an age range, "0-19"
 # A question asking which indicators or targets something uses needs one named.
 _INDICATOR_ASKED = re.compile(r"\b(what|which)\s+(?:\w+\s+){0,2}?(KPIs?|(key )?performance indicators?|indicators?|"
                               r"targets?)\b(?!\s+(audience|group|population))", re.I)

@@ -619,6 +619,9 @@ def test_a_question_asking_for_a_figure_needs_one_not_a_year_or_a_name():
     baseline = "What baseline did they set for NI7 in the 2008-11 LAA?"
     assert not _judge(baseline, "The National Indicator (NI)7 is included in the 2008-2011 LAA.").answer
     assert _judge(baseline, "The NI7 baseline is 24.3% of organisations.").answer
+    ages = "What ages are the health reviews done at?"
+    assert not _judge(ages, "The Healthy Child Programme sets out a schedule of health reviews.").answer
+    assert _judge(ages, "Reviews are done at 0-19 months and again at 2 to 3 years.").answer
 
 
 def test_what_a_document_sets_out_in_an_appendix_it_lacks_is_not_answered():
