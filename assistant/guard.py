@@ -8,7 +8,8 @@ refused here. A question is treated as not covered when the passages found lack 
 asks for: an amount when it asks "how much", a date when it asks "when did", a score, a
 figure, a study's findings, a person or an organisation when it asks for one, or a report
 that something happened when it asks what actually did ("which services did they
-actually decommission?"); when it names one document and only others' passages answer;
+actually decommission?"); when it names one document and only others' passages answer, or a part past the last
+that document numbers ("standard 14" of a document with 13);
 when it names a law that no document mentions, a time after the documents were written (a
 year, a month, a season), a name that the documents its answer would come from never
 mention, or something a document sets out in an appendix it does not include; when only
@@ -360,6 +361,9 @@ def judge(question: str, evidence: Evidence, library: Library, named: list[str],
         titles = [f"“{library.titles.get(d, d)}”" for d in answering]
         return Verdict(False, f"{' and '.join(titles)}, where the passages found come from, "
                               f"{'does' if len(titles) == 1 else 'do'} not mention {unnamed}")
+    beyond = _numbered_beyond(question, named, library)
+    if beyond:
+        return Verdict(False, beyond)
     elsewhere = _set_out_elsewhere(question, library)
     if elsewhere:
         return Verdict(False, elsewhere)
@@ -399,6 +403,26 @@ def _law_unmentioned(question: str, library: Library) -> str:
         law = " ".join(filter(None, (found.group(1), found.group(2))))
         if not library.mentions(law):
             return f"the {law}"
+    return ""
+
+
+# A numbered part of a document: "standard 14", "step 10", "phase 4".
+_NUMBERED = re.compile(r"\b(step|stage|standard|part|phase|competency|principle)s?\s+(\d{1,2})\b", re.I)
+
+
+def _numbered_beyond(question: str, named: list[str], library: Library) -> str:
+    """Why a question naming one document and a part past the last it numbers ("North
+    Yorkshire's standard 14", when it numbers standards 1 to 13) cannot be answered,
+    else "". A document that numbers no such parts is not judged (Central Bedfordshire
+    lists fourteen standards without numbering them "standard 14")."""
+    if len(named) != 1:
+        return ""
+    text = library.document_text(named[0]) or ""
+    for kind, number in _NUMBERED.findall(question):
+        used = [int(n) for n in re.findall(rf"\b{kind}s?\s+(\d{{1,2}})\b", text, re.I)]
+        if used and int(number) > max(used):
+            title = library.titles.get(named[0], named[0])
+            return f"“{title}” numbers its {kind.lower()}s up to {max(used)}, not {number}"
     return ""
 
 

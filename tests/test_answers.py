@@ -640,6 +640,23 @@ def test_what_a_document_sets_out_in_an_appendix_it_lacks_is_not_answered():
     assert not guard.Library({"g": "These arrangements are set out in Appendix 2."}.get, ["g"], {}).set_out_elsewhere
 
 
+def test_a_numbered_part_past_the_last_a_document_numbers_is_not_answered():
+    from assistant.evidence import Evidence, Unit
+
+    text = "Standard 1: We agree what is needed. Standard 13: We learn from feedback."
+    library = guard.Library({"north": text}.get, ["north"], {}, titles={"north": "North Report"})
+    evidence = Evidence(results=[_passage("north", 0, text, ("Scores",))],
+                        chosen=[Unit(0, text, 0, len(text))], coverage=0.9, similarity=0.7, strict_coverage=0.9)
+    def verdict(question: str, named=("north",)):
+        return guard.judge(question, evidence, library, list(named))
+
+    beyond = verdict("What score did North give itself on standard 14?")
+    assert not beyond.answer and "up to 13, not 14" in beyond.reason
+    assert verdict("What score did North give itself on standard 13?").answer
+    assert verdict("What does step 14 say?").answer  # it numbers no steps: not judged
+    assert verdict("What score did North give itself on standard 14?", named=()).answer  # whose standard 14?
+
+
 def test_an_amount_asked_in_euros_needs_one_in_euros():
     question = "What is the procurement threshold in euros for children's services contracts?"
     pounds = "Full tenders are required for contracts with a lifetime value of over £35,000."
