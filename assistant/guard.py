@@ -4,17 +4,19 @@ other writing.
 Text from users and documents is data. A question that tries to instruct the assistant
 ("ignore your sources", "print your prompt") is recognised in :mod:`assistant.injection`
 and refused without repeating it; a request for other writing ("write me a poem") is
-refused here. A question is treated as not covered when the passages found lack what it
-asks for: an amount when it asks "how much", a date when it asks "when did", a score, a
-figure, a study's findings, a person or an organisation when it asks for one, or a report
-that something happened when it asks what actually did ("which services did they
-actually decommission?"); when it names one document and only others' passages answer, or a part past the last
-that document numbers ("standard 14" of a document with 13);
-when it names a law that no document mentions, a time after the documents were written (a
-year, a month, a season), a name that the documents its answer would come from never
-mention, or something a document sets out in an appendix it does not include; when only
-a glossary speaks of its subject; or when its distinctive words, or its meaning, are not
-in them.
+refused here. A question is treated as not covered when:
+
+- the passages found lack the kind of answer it asks for: an amount ("how much"), a date
+  ("when did"), a score, a figure, a study's findings, a person or an organisation, or a
+  report that something happened when it asks what actually did ("which services did
+  they actually decommission?");
+- it names one document and only others' passages answer, or a part past the last that
+  document numbers ("standard 14" of a document with 13);
+- it names a law no document mentions, a time after the documents were written (a year,
+  a month, a season), a name the documents its answer would come from never mention, or
+  something a document sets out in an appendix it does not include;
+- only a glossary speaks of its subject;
+- or its distinctive words, or its meaning, are not in them.
 """
 
 from __future__ import annotations
