@@ -17,9 +17,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from assistant.answer_kinds import asks_score
 from assistant.chunking import leads_list
 from assistant.documents import without_markup
-from assistant.guard import asks_score
 from assistant.injection import document_instructs
 from assistant.lexical import LexicalIndex
 from assistant.lists import bring_list

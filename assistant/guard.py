@@ -27,130 +27,19 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
+from assistant.answer_kinds import MONTHS, asks_organisation, missing_answer, organisation_named, unreported
 from assistant.query import SPELLING_OUT_ASKED
 
-if TYPE_CHECKING:  # evidence.py uses asks_score; only the type comes back
+if TYPE_CHECKING:  # only the type: the guard needs none of the evidence chooser's machinery
     from assistant.evidence import Evidence
 
-# What a "how much / how many" question needs the evidence to hold.
-_MONEY_ASKED = re.compile(r"\bhow much\b[^?]{0,80}\b(put(ting)?|pa(y|id|ying)|contribut\w*|spen[dt]\w*|cost(s|ing)?|"
-                          r"allocat\w*|invest\w*)\b|"
-                          r"\b(how much|total|overall|annual|yearly)\b"
-                          r"[^?]{0,40}\b(fund\w*|money|budget\w*|spen[dt]\w*|cost\w*|value|income|"
-                          r"grant\w*|invest\w*|rate|price|fee|tariff|charge|wage)s?\b|"
-                          # "what was the budget", not "what was the case for the jointly funded post"
-                          r"\bwhat (was|is) the\s+(?:[\w-]+\s+){0,2}?(funding|funds|money|budgets?|spend(ing)?|"
-                          r"costs?|value|income|grants?|investment|rate|price|fees?|tariff|charges?|wages?)\b|\bsalary\b|"
-                          r"\bpay (band|grade|scale)\b|\b(hourly|daily|weekly|unit)\s+(rate|price|cost|fee|pay)\b|"
-                          r"\b(procurement|tender\w*|financial|contract)\s+thresholds?\b|\bin (euros|pounds)\b", re.I)
-# An amount asked for in a currency ("the threshold in euros") needs one in that currency.
-_EUROS_ASKED = re.compile(r"\bin euros?\b|€", re.I)
-_EUROS = re.compile(r"€\s?\d|\b\d[\d,.]*\s?(?:k|m|million|bn|billion)?\s?euros?\b|\beur\s?\d", re.I)
-_MONEY = re.compile(r"[£€]\s?\d|\b\d[\d,.]*\s?(k|m|million|bn|billion|pounds|euros?)\b|\bpay band\b|\bgrade\b", re.I)
-_TIME_ASKED = re.compile(r"\bhow (much|long)\b[^?]{0,20}\b(notice|time|period|long)\b|\bhow long\b|"
-                         r"\bwaiting times?\b|\b(contracts?|tenders?|notice|consultation|funding)\s+"
-                         r"(length|duration|period|term)s?\b|\b(length|duration) of\b", re.I)
-_TIME = re.compile(r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
-                   r"twenty|thirty|forty|fifty|sixty|ninety|several|few)[\s-]"
-                   r"(day|week|fortnight|month|year)s?\b", re.I)
-_NOT_COUNTED = r"(?:are|were|is|was|do|does|did|have|has|had|will|would|can|could|should|of|there)\b"
-_HOW_MANY = re.compile(rf"\bhow many\s+(?!{_NOT_COUNTED})(?:\w+\s+){{0,2}}?([a-z]{{3,}})s?\b", re.I)
-# "core standards - how many are there?": the thing counted comes before, so any number counts.
-_HOW_MANY_BARE = re.compile(rf"\bhow many\s+{_NOT_COUNTED}", re.I)
-# "What decides how many providers there should be?" asks for what decides, not a number.
-_DECIDES_HOW_MANY = re.compile(r"\b(decides?|determines?|affects?|influences?|shapes?|drives?|governs?|"
-                               r"depends?(\s+on)?)\s+how many\b", re.I)
-_NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|twenty)"
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,5}s?\b")
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 # "November 2006", and as people shorten it, "Nov 2006", "Sept. 2006".
-_MONTH_YEAR = re.compile(rf"\b({_MONTHS}|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|"
+_MONTH_YEAR = re.compile(rf"\b({MONTHS}|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|"
                          r"spring|summer|autumn|fall|winter)\.?\s+((?:19|20)\d{2})\b", re.I)
 # A season counts from its first month: "autumn 2006" is after a paper of June 2006.
 _SEASON_MONTH = {"spring": 2, "summer": 5, "autumn": 8, "fall": 8, "winter": 11}
-# A question asking for a date needs one in the evidence.
-_DATE_ASKED = re.compile(r"\b(what|which) (date|year|month)\b|\bby when\b|\bdeadline\b|"
-                         r"\bwhen (did|was|were|had|has|have)\b", re.I)
-_DATE = re.compile(rf"\b(19|20)\d\d\b|\b(?-i:{_MONTHS.title()})\b|\b(spring|summer|autumn|winter)\b|"
-                   r"\byear[- ]end\b|\bend of (the |each )?(year|month|quarter|term)\b", re.I)
-# A question asking which person holds a post needs a person, or a post's title, in the
-# evidence: "which councillor chairs ...", "... filled, and by whom?".
-_PERSON_ASKED = re.compile(r"\bwhich\s+(councillor|person|officer|individual|member of staff|manager|director)\b|"
-                           r"\bby whom\b|\bwho\s+(chairs|heads)\b|"
-                           r"\bwho\s+(was|were|has been|is)\s+(?:\w+ly\s+)?(appointed|recruited|employed)\b|"
-                           r"\bwho\s+(got|gets|landed|filled|was given)\s+(the|that)\s+(?:[\w-]+\s+){0,3}?"
-                           r"(job|post|role|position)\b|"
-                           r"\bwho\s+did\b[^?]{0,60}\b(nominate|appoint|choose|pick|select|recruit|employ|hire)\b|"
-                           r"\bwho(’s|'s| is| was)\s+the\s+(?:[\w-]+\s+){0,2}?(councillor|lead member|chair(man|person)?|"
-                           r"director|chief executive)\b", re.I)
-_PERSON = re.compile(r"(?-i:\b(Director|Chair(man|person)?|Chief Executive|Manager|Officer|Lead Member|"
-                     r"Councillor|Cllr|Head of|Portfolio Holder)\b)|(?-i:\*\*[A-Z][a-z]+ [A-Z])|"
-                     r"(?-i:\b[A-Z][a-z]+ [A-Z][a-z’'-]+\s+[–-]\s+[A-Z]{2,})|"
-                     # a post in running text: "chaired by the director of children's services"
-                     r"\b(the|its|their)\s+(director|chair(man|person)?|chief executive|lead member|"
-                     r"portfolio holder|head of [a-z]+)\b", re.I)
-# A question asking how someone scored or rated something needs a score or a verdict.
-_SCORE_ASKED = re.compile(r"\b(what|which)\s+(?:\w+\s+){0,2}?(scores?|ratings?|grades?)\b|\bhow did\b[^?]{0,40}\b(score|rate|grade)\b|"
-                          r"\bscored? (itself|themselves|ourselves)\b|"
-                          # "Staffordshire's scores", "their self-evaluation scores"
-                          r"\b(\w+['’]s?|their|its|our)\s+(?:self[- ](?:evaluation|assessment|analysis)\s+)?scores\b", re.I)
-# (A lone digit is a score; one of a range or a length of time, "the last 2-3 years", is not.)
-_SCORE = re.compile(r"(?<![.\d-])\b[0-5]\b(?![.\d-]|\s*(years?|months?|weeks?|days?)\b)|"
-                    r"\blevel \d|\b\d\s*(/|out of)\s*\d|\b(excellent|adequate|poor|"
-                    r"weak|outstanding|satisfactory|inadequate|green|amber|RAG|(very |relatively )?(low|high))\b", re.I)
-# A question asking what a body decided or concluded needs a decision reported: a paper
-# written for a meeting proposes, it does not record what the meeting then decided.
-_OUTCOME_ASKED = re.compile(r"\bwhat did\b[^?]{0,80}\b(decide|conclude|resolve|rule)\b", re.I)
-_OUTCOME = re.compile(r"\b(agreed|decided|concluded|approved|resolved|endorsed|felt|considered|found|"
-                      r"recommended|requested|rejected|noted|accepted)\b", re.I)
-# A question asking what a study or review found ("what did the pathfinders find?", "the
-# main findings of ...") needs findings reported, not the study merely named.
-_FINDINGS_ASKED = re.compile(r"\bwhat did\b[^?]{0,80}\b(find|show|reveal)\b|\b(main|key)\s+findings\b|"
-                             r"\bwhat were the (?:\w+\s+)?(findings|results)\b|"
-                             r"\bwhat improvements?\b[^?]{0,60}\b(get|got|achieve|achieved|see|saw)\b", re.I)
-_FINDINGS = re.compile(r"\b(found|finds|findings?|showed|shows|shown|revealed|identified|concluded|"
-                       r"results?|highlighted|demonstrated|improved|improvements?)\b", re.I)
-# A question asking for a figure ("what ratio of health visitors to under-fives?", "what
-# caseload", "what baseline", "what ages", "what is the child population") needs one: a
-# number that is not a year or part of a name ("NI7", "2008-11").
-_FIGURE_ASKED = re.compile(r"\b(what|which)\s+(?:[\w-]+\s+){0,3}?(ratios?|caseloads?|baselines?|quorum|headcount|"
-                           r"staffing levels?|ages?|age ranges?)\b|\bhow old\b|"
-                           r"\bwhat(?:'s|’s| is| was)\s+the\s+(?:[\w-]+\s+){0,2}?population\b", re.I)
-_FIGURE = re.compile(r"(?<![\w/().-])(?!(?:19|20)\d\d\b)\d[\d,.]*(?![\w-])|\bone in \w+\b|"
-                     r"\b\d{1,2}\s?(?:-|–|to)\s?\d{1,2}\b", re.I)  # or an age range, "0-19"
-# A question asking which indicators or targets something uses needs one named.
-_INDICATOR_ASKED = re.compile(r"\b(what|which)\s+(?:\w+\s+){0,2}?(KPIs?|(key )?performance indicators?|indicators?|"
-                              r"targets?)\b(?!\s+(audience|group|population))", re.I)
-_INDICATOR = re.compile(r"\b(KPIs?|indicators?|targets?|NI\s?\d+|measures?|measured)\b|%", re.I)
-# A question asking what share of something ("what % of PCT spend ...") needs a share given.
-_SHARE_ASKED = re.compile(r"\b(what|which|how much|how big a|how large a)\s+(?:\w+\s+){0,2}?"
-                          r"(%|per\s?cent\w*|proportion|fraction)(?!\w)", re.I)
-_SHARE = re.compile(r"\d\s?%|\bper\s?cent\b|\b(half|one third|a third|two thirds|a quarter|three quarters|"
-                    r"majority|minority)\b", re.I)
-# A question asking how something compares with an average or benchmark ("above or below
-# the national average?") needs one in the evidence, not merely the thing's own figures.
-_AVERAGE_ASKED = re.compile(r"\b(national|regional|england|county|local)\s+(average|benchmark)s?\b|"
-                            r"\b(above|below)\s+(the\s+)?average\b|\bbenchmark(s|ed|ing)?\b", re.I)
-# (With what follows it: "the national average of 3" gives one; the question's own words
-# "the national average" do not.)
-_AVERAGE = re.compile(r"\b(average|benchmark\w*|comparators?|statistical neighbours?)\b[^.;:?!]{0,30}", re.I)
-# Each kind of answer a question can ask for, what the evidence must then hold, and what
-# a refusal says is missing; the first kind the question asks for is the one checked.
-_ANSWER_KINDS = ((_AVERAGE_ASKED, _AVERAGE, "average or benchmark"), (_SHARE_ASKED, _SHARE, "percentage or share"),
-                 (_FIGURE_ASKED, _FIGURE, "figure"), (_FINDINGS_ASKED, _FINDINGS, "findings"),
-                 (_EUROS_ASKED, _EUROS, "amount in euros"), (_MONEY_ASKED, _MONEY, "amount"),
-                 (_DATE_ASKED, _DATE, "date"), (_PERSON_ASKED, _PERSON, "person or post"), (_SCORE_ASKED, _SCORE, "score"),
-                 (_INDICATOR_ASKED, _INDICATOR, "indicator or target"),
-                 (_OUTCOME_ASKED, _OUTCOME, "decision taken"), (_TIME_ASKED, _TIME, "length of time"))
-# A question asking which organisation did something needs an organisation's name: a
-# capitalised name with a word organisations are called by, that the question itself
-# does not give. (Acronyms do not count: the documents abbreviate every partnership.)
-_ORGANISATION_ASKED = re.compile(r"\bwhich\s+(?:\w+\s+){0,2}?(consultanc\w*|consultants?|organi[sz]ations?|"
-                                 r"compan(y|ies)|firms?|providers?|charit(y|ies)|contractors?|suppliers?|councils?|"
-                                 r"(?:local )?authorit(y|ies))\b", re.I)
-_ORGANISATION = re.compile(r"(?-i:\b(?:[A-Z][\w'’&-]*\s+(?:(?:of|for|and|the)\s+)?){0,5}"
-                           r"(?:Ltd|Limited|Consult\w*|Associates|Partnership|Programme|Office|Institute|"
-                           r"Council|Trust|Department|Agency|University|Foundation|Network|Company|plc|LLP)\b)")
+
 # A glossary spells a term out; it says nothing else about it. Evidence from a glossary
 # alone answers only a question about what a term stands for.
 _GLOSSARY = re.compile(r"\b(glossary|abbreviations|acronyms)\b", re.I)
@@ -370,7 +259,7 @@ def judge(question: str, evidence: Evidence, library: Library, named: list[str],
     if elsewhere:
         return Verdict(False, elsewhere)
     chosen_text = " ".join(u.text for u in evidence.chosen)
-    missing = _missing_answer(question, chosen_text)
+    missing = missing_answer(question, chosen_text)
     if missing:
         return Verdict(False, f"the passages found give no {missing} for what the question asks")
     # A comparison of several documents' scores (dates, amounts ...) needs each one's. (Not
@@ -379,20 +268,20 @@ def judge(question: str, evidence: Evidence, library: Library, named: list[str],
     compared = named if len(named) >= 2 and _COMPARISON_ASKED.search(question) else []
     for doc_id in compared:
         own = answering.get(doc_id, "")
-        missing = _missing_answer(question, own, count=False) if own else ""
+        missing = missing_answer(question, own, count=False) if own else ""
         if missing:
             title = library.titles.get(doc_id, doc_id)
             return Verdict(False, f"“{title}” gives no {missing} for what the question asks")
-    if _ORGANISATION_ASKED.search(question) and not _organisation_named(question, chosen_text):
+    if asks_organisation(question) and not organisation_named(question, chosen_text):
         return Verdict(False, "the passages found name no organisation that did what the question asks")
     if _glossary_only(evidence) and not _MEANING_ASKED.search(question):
         return Verdict(False, "they only spell its terms out in a glossary")
     late = _after_documents(question, list(answering), library)
     if late:
         return Verdict(False, late)
-    unreported = _unreported(question, chosen_text)
-    if unreported:
-        return Verdict(False, f"the passages found do not report that it happened (“{unreported}”)")
+    happened = unreported(question, chosen_text)
+    if happened:
+        return Verdict(False, f"the passages found do not report that it happened (“{happened}”)")
     absent = _acronyms_absent(question, named, library)
     if absent:
         return Verdict(False, f"{', '.join(absent)} does not appear in the document the question names")
@@ -524,12 +413,6 @@ def unknown_acronyms(question: str, library: Library) -> list[str]:
     return unknown
 
 
-def _organisation_named(question: str, text: str) -> bool:
-    """True when ``text`` names an organisation that ``question`` does not."""
-    asked = question.lower()
-    return any(found.group(0).lower() not in asked for found in _ORGANISATION.finditer(text))
-
-
 def _glossary_only(evidence: Evidence) -> bool:
     """True when every sentence chosen stands in a glossary."""
     def in_glossary(unit) -> bool:
@@ -538,84 +421,11 @@ def _glossary_only(evidence: Evidence) -> bool:
     return bool(evidence.chosen) and all(in_glossary(u) for u in evidence.chosen)
 
 
-def asks_score(question: str) -> bool:
-    """True when the question asks how someone scored or rated something."""
-    return _SCORE_ASKED.search(question) is not None
-
-
-def _missing_answer(question: str, text: str, count: bool = True) -> str:
-    """The kind of answer the question asks for ("amount", "date", "person or post",
-    "score", ..., and with ``count`` "number") when ``text`` does not give one, else ""."""
-    for asked, given, kind in _ANSWER_KINDS:
-        if asked.search(question):
-            # What the question itself gives ("who was appointed as Joint Commissioning
-            # Manager?") is not the answer it asks for. (As a whole word: the score "2" is
-            # not given by "2010" in the question.)
-            given_here = any(not re.search(rf"(?<!\w){re.escape(found.group(0))}(?!\w)", question, re.I)
-                             for found in given.finditer(text))
-            return "" if given_here else kind
-    if not count or _DECIDES_HOW_MANY.search(question):
-        return ""
-    many = _HOW_MANY.search(question)
-    if many:
-        stem = many.group(1).lower()[:5]
-        # "a nine-stage process" counts stages as "nine stages" does.
-        counted = re.search(rf"\b{_NUMBER}\b([\s-]+[\w'’]+){{0,3}}?[\s-]+{re.escape(stem)}", text, re.I)
-        return "" if counted else "number"
-    if _HOW_MANY_BARE.search(question):
-        return "" if re.search(rf"\b{_NUMBER}\b", text, re.I) else "number"
-    return ""
-
-
-# A question about what actually happened ("which services did they actually decommission?",
-# "did the group end up adopting ...", "which providers won the contracts?") is answered
-# only by a report that it happened: the verb in the past ("decommissioned", "adopted",
-# "won"), not the plan ("will need to consider decommissioning").
-_HAPPENED_ASKED = re.compile(r"\b(?:did|has|have|had)\s+(?:[\w'’-]+\s+){0,4}?actually\s+(?:been\s+)?(?P<verb>[a-z]+)\b|"
-                             r"\bactually\s+(?:been\s+)?(?P<done>[a-z]+ed)\b|"
-                             r"\bend(?:ed)?\s+up\s+(?P<ending>[a-z]+ing)\b|\b(?P<won>won)\s+the\s+(?:\w+\s+)?"
-                             r"(?:contracts?|tenders?|bids?)\b", re.I)
-# Participles that say what something is for, not what happened ("actually supposed to").
-_STATES = frozenset({"supposed", "meant", "required", "expected", "aimed", "intended", "designed", "based",
-                     "needed", "allowed", "involved", "concerned", "used"})
-_COPULAS = frozenset({"is", "are", "am", "isn't", "aren't", "was", "were", "wasn't", "weren't", "be", "been"})
-_IRREGULAR_PAST = {"get": "got|gotten", "win": "won", "choose": "chose|chosen", "make": "made", "spend": "spent",
-                   "pay": "paid", "set": "set", "give": "gave|given", "take": "took|taken", "find": "found",
-                   "buy": "bought", "sell": "sold", "run": "ran", "begin": "began|begun", "put": "put",
-                   "do": "did|done", "say": "said", "go": "went|gone", "hold": "held", "send": "sent",
-                   "won": "won|awarded"}
-
-
-def _unreported(question: str, text: str) -> str:
-    """The words of a question asking what actually happened ("actually decommission")
-    when ``text`` does not report it in the past, else ""."""
-    asked = _HAPPENED_ASKED.search(question)
-    if not asked:
-        return ""
-    verb = next(v for v in asked.groups() if v).lower()
-    # "Who is the guide actually aimed at?" asks what is, not what happened; "who was
-    # actually appointed?" asks for a person, which the person check weighs.
-    before = question[:asked.start()].lower().split()[-6:]
-    if asked.group("done") and (verb in _STATES or any(w in _COPULAS for w in before)):
-        return ""
-    if asked.group("ending"):
-        verb = verb[:-3]  # "adopting" -> "adopt"
-    elif verb.endswith("ed") and len(verb) > 4:
-        verb = verb[:-2]  # "appointed" -> "appoint"
-    if verb in ("be", "been", "is", "are", "was", "were", "have", "has", "had") or verb.endswith("ing"):
-        return ""
-    stem = verb[:-1] if verb.endswith("e") else verb
-    forms = [rf"{re.escape(stem)}(?:ed|d|{re.escape(stem[-1])}ed)", rf"{re.escape(stem[:-1])}ied",
-             _IRREGULAR_PAST.get(verb, "")]
-    reported = re.search(rf"\b(?:{'|'.join(f for f in forms if f)})\b", text, re.I)
-    return "" if reported else asked.group(0)
-
-
 def _month_number(name: str) -> int:
     """0 for "January" (or "Jan"), up to 11 for "December"; a season's first month."""
     if name.lower() in _SEASON_MONTH:
         return _SEASON_MONTH[name.lower()]
-    return [m[:3] for m in _MONTHS.split("|")].index(name[:3].lower())
+    return [m[:3] for m in MONTHS.split("|")].index(name[:3].lower())
 
 
 def _after_documents(question: str, answering: list[str], library: Library) -> str:
