@@ -1,8 +1,7 @@
 """What kind of answer a question asks for, and whether a text gives one.
 
 "How much ...?" asks for an amount, "when did ...?" for a date, "who chairs ...?" for a
-person or post, "what did the pathfinders find?" for findings, "which services did they
-actually decommission?" for a report that it happened. The guard
+person or post, "what did the pathfinders find?" for findings. The guard
 (:mod:`assistant.guard`) refuses when the evidence chosen lacks what was asked; the
 evidence chooser (:mod:`assistant.evidence`) asks only whether a question asks for a score.
 """
@@ -165,47 +164,3 @@ def missing_answer(question: str, text: str, count: bool = True) -> str:
     if _HOW_MANY_BARE.search(question):
         return "" if re.search(rf"\b{_NUMBER}\b", text, re.I) else "number"
     return ""
-
-
-# A question about what actually happened ("which services did they actually decommission?",
-# "did the group end up adopting ...", "which providers won the contracts?") is answered
-# only by a report that it happened: the verb in the past ("decommissioned", "adopted",
-# "won"), not the plan ("will need to consider decommissioning").
-_HAPPENED_ASKED = re.compile(r"\b(?:did|has|have|had)\s+(?:[\w'’-]+\s+){0,4}?actually\s+(?:been\s+)?(?P<verb>[a-z]+)\b|"
-                             r"\bactually\s+(?:been\s+)?(?P<done>[a-z]+ed)\b|"
-                             r"\bend(?:ed)?\s+up\s+(?P<ending>[a-z]+ing)\b|\b(?P<won>won)\s+the\s+(?:\w+\s+)?"
-                             r"(?:contracts?|tenders?|bids?)\b", re.I)
-# Participles that say what something is for, not what happened ("actually supposed to").
-_STATES = frozenset({"supposed", "meant", "required", "expected", "aimed", "intended", "designed", "based",
-                     "needed", "allowed", "involved", "concerned", "used"})
-_COPULAS = frozenset({"is", "are", "am", "isn't", "aren't", "was", "were", "wasn't", "weren't", "be", "been"})
-_IRREGULAR_PAST = {"get": "got|gotten", "win": "won", "choose": "chose|chosen", "make": "made", "spend": "spent",
-                   "pay": "paid", "set": "set", "give": "gave|given", "take": "took|taken", "find": "found",
-                   "buy": "bought", "sell": "sold", "run": "ran", "begin": "began|begun", "put": "put",
-                   "do": "did|done", "say": "said", "go": "went|gone", "hold": "held", "send": "sent",
-                   "won": "won|awarded"}
-
-
-def unreported(question: str, text: str) -> str:
-    """The words of a question asking what actually happened ("actually decommission")
-    when ``text`` does not report it in the past, else ""."""
-    asked = _HAPPENED_ASKED.search(question)
-    if not asked:
-        return ""
-    verb = next(v for v in asked.groups() if v).lower()
-    # "Who is the guide actually aimed at?" asks what is, not what happened; "who was
-    # actually appointed?" asks for a person, which the person check weighs.
-    before = question[:asked.start()].lower().split()[-6:]
-    if asked.group("done") and (verb in _STATES or any(w in _COPULAS for w in before)):
-        return ""
-    if asked.group("ending"):
-        verb = verb[:-3]  # "adopting" -> "adopt"
-    elif verb.endswith("ed") and len(verb) > 4:
-        verb = verb[:-2]  # "appointed" -> "appoint"
-    if verb in ("be", "been", "is", "are", "was", "were", "have", "has", "had") or verb.endswith("ing"):
-        return ""
-    stem = verb[:-1] if verb.endswith("e") else verb
-    forms = [rf"{re.escape(stem)}(?:ed|d|{re.escape(stem[-1])}ed)", rf"{re.escape(stem[:-1])}ied",
-             _IRREGULAR_PAST.get(verb, "")]
-    reported = re.search(rf"\b(?:{'|'.join(f for f in forms if f)})\b", text, re.I)
-    return "" if reported else asked.group(0)

@@ -7,9 +7,7 @@ and refused without repeating it; a request for other writing ("write me a poem"
 refused here. A question is treated as not covered when:
 
 - the passages found lack the kind of answer it asks for: an amount ("how much"), a date
-  ("when did"), a score, a figure, a study's findings, a person or an organisation, or a
-  report that something happened when it asks what actually did ("which services did
-  they actually decommission?");
+  ("when did"), a score, a figure, a study's findings, a person or an organisation;
 - it names one document and only others' passages answer, or a part past the last that
   document numbers ("standard 14" of a document with 13);
 - it names a law no document mentions, a time after the documents were written (a year,
@@ -27,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
-from assistant.answer_kinds import MONTHS, asks_organisation, missing_answer, organisation_named, unreported
+from assistant.answer_kinds import MONTHS, asks_organisation, missing_answer, organisation_named
 from assistant.query import SPELLING_OUT_ASKED
 
 if TYPE_CHECKING:  # only the type: the guard needs none of the evidence chooser's machinery
@@ -279,9 +277,6 @@ def judge(question: str, evidence: Evidence, library: Library, named: list[str],
     late = _after_documents(question, list(answering), library)
     if late:
         return Verdict(False, late)
-    happened = unreported(question, chosen_text)
-    if happened:
-        return Verdict(False, f"the passages found do not report that it happened (“{happened}”)")
     absent = _acronyms_absent(question, named, library)
     if absent:
         return Verdict(False, f"{', '.join(absent)} does not appear in the document the question names")

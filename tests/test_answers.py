@@ -666,22 +666,6 @@ def test_an_amount_asked_in_euros_needs_one_in_euros():
     assert _judge("What is the procurement threshold in pounds?", pounds).answer
 
 
-def test_what_actually_happened_needs_a_report_that_it_did():
-    plan = "If the service continues to fail, the authority will need to consider decommissioning it."
-    question = "Which services did the county actually decommission after adopting the framework?"
-    lacking = _judge(question, plan)
-    assert not lacking.answer and "actually decommission" in lacking.reason
-    assert _judge(question, "Two services were decommissioned in 2010.").answer
-    assert not _judge("What is the name of the person they actually appointed as manager?",
-                      "Appoint a manager.").answer
-    assert not _judge("Which providers won the contracts?", "Jointly commission the services.").answer
-    assert _judge("Which providers won the contracts?", "The contract was awarded to Family Action Trust.").answer
-    assert _judge("Has the framework actually been adopted yet?", "It has been adopted by all agencies.").answer
-    # What something is for, not what happened.
-    assert _judge("Who is the guide actually aimed at?", "It is for anyone who commissions.").answer
-    assert _judge("What are the standards actually supposed to do?", "They provide a checklist.").answer
-
-
 def test_a_score_from_a_rerun_after_the_paper_is_not_answered():
     sentence = "The group scored itself 2 against standard 4."
     library = guard.Library({"guide": sentence}.get, ["guide"], {"guide": "20 July 2009"})
