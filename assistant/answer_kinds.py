@@ -77,8 +77,9 @@ _OUTCOME_ASKED = re.compile(r"\bwhat did\b[^?]{0,80}\b(decide|conclude|resolve|r
 _OUTCOME = re.compile(r"\b(agreed|decided|concluded|approved|resolved|endorsed|felt|considered|found|"
                       r"recommended|requested|rejected|noted|accepted)\b", re.I)
 # A question asking what a study or review found ("what did the pathfinders find?", "the
-# main findings of ...") needs findings reported, not the study merely named.
-_FINDINGS_ASKED = re.compile(r"\bwhat did\b[^?]{0,80}\b(find|show|reveal)\b|\b(main|key)\s+findings\b|"
+# main findings of ...") needs findings reported, not the study merely named. ("What did
+# the self-analysis show?" is often answered by scores, so "show" is not taken to ask.)
+_FINDINGS_ASKED = re.compile(r"\bwhat did\b[^?]{0,80}\bfind\b|\b(main|key)\s+findings\b|"
                              r"\bwhat were the (?:\w+\s+)?(findings|results)\b|"
                              r"\bwhat improvements?\b[^?]{0,60}\b(get|got|achieve|achieved|see|saw)\b", re.I)
 _FINDINGS = re.compile(r"\b(found|finds|findings?|showed|shows|shown|revealed|identified|concluded|"

@@ -609,6 +609,7 @@ def test_a_question_asking_what_a_study_found_needs_findings():
     assert _judge(question, "The pathfinders found that joint posts improved referral times.").answer
     assert not _judge("What were the main findings of the needs assessment?", mention).answer
     assert _judge("What did the pathfinders recommend?", mention).answer  # asks no findings
+    assert _judge("What did the self-analysis show on standard 4?", "The group scored itself 2 on standard 4.").answer
 
 
 def test_a_question_asking_for_a_figure_needs_one_not_a_year_or_a_name():
