@@ -95,6 +95,8 @@ _PAST_EVENT = re.compile(r"\b(did|was|were|had|has|have)\b[^?]{0,80}\b(adopt\w*|
                          r"\bactually\b", re.I)
 
 
+# A numbered part of a document: "standard 14", "step 10", "phase 4".
+_NUMBERED = re.compile(r"\b(step|stage|standard|part|phase|competency|principle)s?\s+(\d{1,2})\b", re.I)
 # "The Terms of Reference for the Commissioning Executive are set out in Appendix 3": a
 # sentence pointing to an appendix for something (not "These arrangements are ...").
 _POINTER = re.compile(r"(?:^|(?<=[.:;]\s)|(?<=\n))(?!(?:these|this|they|it|those)\b)(?P<thing>[A-Za-z][\w’' -]{5,80}?)\s+"
@@ -140,6 +142,17 @@ class Library:
         wanted = _plain(phrase)
         texts = self._texts.values() if doc_id is None else [self._texts.get(doc_id, "")]
         return any(wanted in text for text in texts)
+
+    @cached_property
+    def last_numbered(self) -> dict[str, dict[str, int]]:
+        """The highest number each document gives each kind of part it numbers:
+        {"north": {"standard": 13, "section": 8}, ...}. Read once per library."""
+        last: dict[str, dict[str, int]] = {}
+        for doc_id in self.documents:
+            own = last.setdefault(doc_id, {})
+            for kind, number in _NUMBERED.findall(self.document_text(doc_id) or ""):
+                own[kind.lower()] = max(own.get(kind.lower(), 0), int(number))
+        return last
 
     @cached_property
     def set_out_elsewhere(self) -> list[tuple[str, str, frozenset[str], str]]:
@@ -292,10 +305,6 @@ def _law_unmentioned(question: str, library: Library) -> str:
     return ""
 
 
-# A numbered part of a document: "standard 14", "step 10", "phase 4".
-_NUMBERED = re.compile(r"\b(step|stage|standard|part|phase|competency|principle)s?\s+(\d{1,2})\b", re.I)
-
-
 def _numbered_beyond(question: str, named: list[str], library: Library) -> str:
     """Why a question naming one document and a part past the last it numbers ("North
     Yorkshire's standard 14", when it numbers standards 1 to 13) cannot be answered,
@@ -303,12 +312,12 @@ def _numbered_beyond(question: str, named: list[str], library: Library) -> str:
     lists fourteen standards without numbering them "standard 14")."""
     if len(named) != 1:
         return ""
-    text = library.document_text(named[0]) or ""
+    last = library.last_numbered.get(named[0], {})
     for kind, number in _NUMBERED.findall(question):
-        used = [int(n) for n in re.findall(rf"\b{kind}s?\s+(\d{{1,2}})\b", text, re.I)]
-        if used and int(number) > max(used):
+        kind = kind.lower()
+        if kind in last and int(number) > last[kind]:
             title = library.titles.get(named[0], named[0])
-            return f"“{title}” numbers its {kind.lower()}s up to {max(used)}, not {number}"
+            return f"“{title}” numbers its {kind}s up to {last[kind]}, not {number}"
     return ""
 
 
