@@ -10,7 +10,7 @@ refused here. A question is treated as not covered when:
   ("when did"), a score, a figure, a study's findings, a person or an organisation;
 - it names one document and only others' passages answer, or a part past the last that
   document numbers ("standard 14" of a document with 13);
-- it names a law no document mentions, a time after the documents were written (a year,
+- it names a law or a review no document mentions, a time after the documents were written (a year,
   a month, a season), a name the documents its answer would come from never mention, or
   something a document sets out in an appendix it does not include;
 - only a glossary speaks of its subject;
@@ -233,6 +233,9 @@ def judge(question: str, evidence: Evidence, library: Library, named: list[str],
         return Verdict(False, "nothing in them is about what the question asks")
     if unknown_names and evidence.similarity < NAMED_SIMILARITY:
         return Verdict(False, f"none of them mentions {' or '.join(unknown_names)}")
+    publication = _publication_unmentioned(question, unknown_names, library)
+    if publication:
+        return Verdict(False, f"none of them mentions {publication}")
     # An acronym no document uses or spells out ("CCGs", "CQUIN") names something they do
     # not know, however close the passages found (no answerable question of the project's
     # sets has one).
@@ -302,6 +305,27 @@ def _law_unmentioned(question: str, library: Library) -> str:
         law = " ".join(filter(None, (found.group(1), found.group(2))))
         if not library.mentions(law):
             return f"the {law}"
+    return ""
+
+
+# What a named review, report or body of guidance is called after its name ("the Munro
+# review", "the Laming Report").
+_PUBLICATION = re.compile(r"\s+(review|report|inquiry|enquiry|guidance|toolkit|white paper|green paper|study|"
+                          r"evaluation|principles)\b", re.I)
+
+
+def _publication_unmentioned(question: str, unknown_names: list[str], library: Library) -> str:
+    """A review, report or body of guidance the question names ("the Munro review") by a
+    name no document mentions, else "". However close the passages found, they cannot say
+    what it says; a name alone ("we're in Leeds") is judged by closeness instead."""
+    for name in unknown_names:
+        own = re.sub(r"['’]s$", "", name)
+        called = _PUBLICATION.search(name) or _PUBLICATION.match(question, question.find(name) + len(name))
+        if not called:
+            continue
+        own = _PUBLICATION.sub("", " " + own).strip() if _PUBLICATION.search(name) else own
+        if own and not library.mentions(own):
+            return f"the {own} {called.group(1).lower()}"
     return ""
 
 
