@@ -22,7 +22,11 @@ _MONEY_ASKED = re.compile(r"\bhow much\b[^?]{0,80}\b(put(ting)?|pa(y|id|ying)|co
                           r"\bwhat (was|is) the\s+(?:[\w-]+\s+){0,2}?(funding|funds|money|budgets?|spend(ing)?|"
                           r"costs?|value|income|grants?|investment|rate|price|fees?|tariff|charges?|wages?)\b|\bsalary\b|"
                           r"\bpay (band|grade|scale)\b|\b(hourly|daily|weekly|unit)\s+(rate|price|cost|fee|pay)\b|"
-                          r"\b(procurement|tender\w*|financial|contract)\s+thresholds?\b|\bin (euros|pounds)\b", re.I)
+                          r"\b(procurement|tender\w*|financial|contract)\s+thresholds?\b|\bin (euros|pounds)\b|"
+                          # "what funding level ...", "what did MWB charge Haringey?"
+                          r"\bwhat\s+(?:[\w/'’-]+\s+){0,3}?(funding|spending|spend|budget|cost|price|fee|charge|salary|pay|wage)"
+                          r"\s+(levels?|rates?|figures?|amounts?|totals?)\b|"
+                          r"\bwhat did\b[^?]{0,60}\b(charge|pay|spend|cost|invest|allocate|contribute)\b", re.I)
 # An amount asked for in a currency ("the threshold in euros") needs one in that currency.
 _EUROS_ASKED = re.compile(r"\bin euros?\b|€", re.I)
 _EUROS = re.compile(r"€\s?\d|\b\d[\d,.]*\s?(?:k|m|million|bn|billion)?\s?euros?\b|\beur\s?\d", re.I)
@@ -90,6 +94,10 @@ _FINDINGS = re.compile(r"\b(found|finds|findings?|showed|shows|shown|revealed|id
 _FIGURE_ASKED = re.compile(r"\b(what|which)\s+(?:[\w-]+\s+){0,3}?(ratios?|caseloads?|baselines?|quorum|headcount|"
                            r"staffing levels?|ages?|age ranges?)\b|\bhow old\b|"
                            r"\bwhat(?:'s|’s| is| was)\s+the\s+(?:[\w-]+\s+){0,2}?population\b", re.I)
+# ... or a measure of something ("what is Staffordshire's obesity rate?", "what's the size
+# of ...?"), unless an amount of money was asked first.
+_MEASURE_ASKED = re.compile(r"\bwhat(?:'s|’s| is| was| are| were)\s+(?:[\w/'’-]+\s+){0,5}?(rates?|size|count|"
+                            r"numbers? of)\b", re.I)
 _FIGURE = re.compile(r"(?<![\w/().-])(?!(?:19|20)\d\d\b)\d[\d,.]*(?![\w-])|\bone in \w+\b|"
                      r"\b\d{1,2}\s?(?:-|–|to)\s?\d{1,2}\b", re.I)  # or an age range, "0-19"
 # A question asking which indicators or targets something uses needs one named.
@@ -98,7 +106,7 @@ _INDICATOR_ASKED = re.compile(r"\b(what|which)\s+(?:\w+\s+){0,2}?(KPIs?|(key )?p
 _INDICATOR = re.compile(r"\b(KPIs?|indicators?|targets?|NI\s?\d+|measures?|measured)\b|%", re.I)
 # A question asking what share of something ("what % of PCT spend ...") needs a share given.
 _SHARE_ASKED = re.compile(r"\b(what|which|how much|how big a|how large a)\s+(?:\w+\s+){0,2}?"
-                          r"(%|per\s?cent\w*|proportion|fraction)(?!\w)", re.I)
+                          r"(%|per\s?cent\w*|proportion|fraction)(?!\w)|\bwhat share of\b", re.I)
 _SHARE = re.compile(r"\d\s?%|\bper\s?cent\b|\b(half|one third|a third|two thirds|a quarter|three quarters|"
                     r"majority|minority)\b", re.I)
 # A question asking how something compares with an average or benchmark ("above or below
@@ -108,11 +116,13 @@ _AVERAGE_ASKED = re.compile(r"\b(national|regional|england|county|local)\s+(aver
 # (With what follows it: "the national average of 3" gives one; the question's own words
 # "the national average" do not.)
 _AVERAGE = re.compile(r"\b(average|benchmark\w*|comparators?|statistical neighbours?)\b[^.;:?!]{0,30}", re.I)
+# The number a paragraph or section starts with, at the start of the text or of a sentence.
+_PARAGRAPH_NUMBER = re.compile(r"(?:^|(?<=[.!?:;]\s)|(?<=\n))\d{1,2}(?:\.\d{1,2})*\.?\s")
 # Each kind of answer a question can ask for, what the evidence must then hold, and what
 # a refusal says is missing; the first kind the question asks for is the one checked.
 _ANSWER_KINDS = ((_AVERAGE_ASKED, _AVERAGE, "average or benchmark"), (_SHARE_ASKED, _SHARE, "percentage or share"),
                  (_FIGURE_ASKED, _FIGURE, "figure"), (_FINDINGS_ASKED, _FINDINGS, "findings"),
-                 (_EUROS_ASKED, _EUROS, "amount in euros"), (_MONEY_ASKED, _MONEY, "amount"),
+                 (_EUROS_ASKED, _EUROS, "amount in euros"), (_MONEY_ASKED, _MONEY, "amount"), (_MEASURE_ASKED, _FIGURE, "figure"),
                  (_DATE_ASKED, _DATE, "date"), (_PERSON_ASKED, _PERSON, "person or post"), (_SCORE_ASKED, _SCORE, "score"),
                  (_INDICATOR_ASKED, _INDICATOR, "indicator or target"),
                  (_OUTCOME_ASKED, _OUTCOME, "decision taken"), (_TIME_ASKED, _TIME, "length of time"))
@@ -146,6 +156,8 @@ def asks_score(question: str) -> bool:
 def missing_answer(question: str, text: str, count: bool = True) -> str:
     """The kind of answer the question asks for ("amount", "date", "person or post",
     "score", ..., and with ``count`` "number") when ``text`` does not give one, else ""."""
+    # A paragraph's own number ("7. In March 2006 ...", "8.4 This framework") is no figure.
+    text = _PARAGRAPH_NUMBER.sub(" ", text)
     for asked, given, kind in _ANSWER_KINDS:
         if asked.search(question):
             # What the question itself gives ("who was appointed as Joint Commissioning

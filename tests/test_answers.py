@@ -507,6 +507,16 @@ def test_a_numbered_heading_opens_the_competency_named_only_in_a_passage_of_comp
     ("who's the county councillor that's lead member for children's services?",
      "Findings should be easy to understand for members of the board.",
      "The Lead Member for Children's Services, Cllr Ann Smith, chairs the board."),
+    ("What funding level did the review recommend for speech and language therapy?",
+     "The review recommended a national programme of support.", "The review recommended funding of £52 million."),
+    ("What share of PCT spending goes on children's health services?",
+     "Children's health services are commissioned by PCTs.", "Around 15% of PCT spending goes on children."),
+    # A paragraph's own number ("7.") is no amount.
+    ("What did the consultancy charge the council for its review?",
+     "7. In March 2006 the council commissioned a consultancy to review practice.",
+     "The consultancy charged £12,000 for the review."),
+    ("What is the county's current childhood obesity rate according to its JSNA?",
+     "8.4 The JSNA is of paramount importance.", "The childhood obesity rate is 18.5 in every hundred."),
     # A count written with a hyphen answers "how many".
     ("Where does the model come from, and how many stages has it got?",
      "The framework has further stages within each activity.",
@@ -744,6 +754,24 @@ def test_a_request_for_other_writing_is_declined(answerer, question):
     answer = answerer.ask(question)
     assert answer.refused and not answer.citations
     assert "I don't write poems." in answer.text or "I don't write jokes." in answer.text, answer.text
+
+
+def test_a_review_named_by_a_name_no_document_mentions_is_not_answered():
+    from assistant.evidence import Evidence, Unit
+
+    sentence = "Section 10 of the Children Act 2004 requires partners to co-operate."
+    library = guard.Library({"guide": sentence}.get, ["guide"], {})
+    evidence = Evidence(results=[_passage("guide", 0, sentence, ("Guide",))],
+                        chosen=[Unit(0, sentence, 0, len(sentence))], coverage=0.9, similarity=0.6, strict_coverage=0.9)
+    def verdict(question: str, unknown_names: list[str]):
+        return guard.judge(question, evidence, library, [], unknown_names)
+
+    # However close the passages found, they cannot say what the Munro review said.
+    refused = verdict("What did the Munro review say about early help?", ["Munro"])
+    assert not refused.answer and "the Munro review" in refused.reason
+    assert not verdict("What did the Munro Review say about early help?", ["Munro Review"]).answer
+    # A place the user is in is judged by closeness alone.
+    assert verdict("We're in Leeds: what does section 10 require of partners?", ["Leeds"]).answer
 
 
 def test_a_question_in_words_no_document_uses_is_refused_unless_close_in_meaning(answerer):
