@@ -45,6 +45,11 @@ _HOW_MANY_BARE = re.compile(rf"\bhow many\s+{_NOT_COUNTED}", re.I)
 _DECIDES_HOW_MANY = re.compile(r"\b(decides?|determines?|affects?|influences?|shapes?|drives?|governs?|"
                                r"depends?(\s+on)?)\s+how many\b", re.I)
 _NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|twenty)"
+# A question asking for a limit ("how many objectives max?") is answered by one given as
+# such: "7-8 maximum", "up to 8", "no more than eight".
+_LIMIT_ASKED = re.compile(r"\b(max(imum)?|at most|limit|no more than|up to)\b", re.I)
+_LIMIT = re.compile(rf"\b{_NUMBER}(\s?[-–]\s?{_NUMBER})?\s+max(imum)?\b|"
+                    rf"\b(a max(imum)? of|at most|no more than|up to)\s+{_NUMBER}\b", re.I)
 # A question asking for a date needs one in the evidence.
 _DATE_ASKED = re.compile(r"\b(what|which) (date|year|month)\b|\bby when\b|\bdeadline\b|"
                          r"\bwhen (did|was|were|had|has|have)\b", re.I)
@@ -52,7 +57,7 @@ _DATE = re.compile(rf"\b(19|20)\d\d\b|\b(?-i:{MONTHS.title()})\b|\b(spring|summe
                    r"\byear[- ]end\b|\bend of (the |each )?(year|month|quarter|term)\b", re.I)
 # A question asking which person holds a post needs a person, or a post's title, in the
 # evidence: "which councillor chairs ...", "... filled, and by whom?".
-_PERSON_ASKED = re.compile(r"\bwhich\s+(councillor|person|officer|individual|member of staff|manager|director)\b|"
+_PERSON_ASKED = re.compile(r"\bwhich\s+(?:\w+\s+)?(councillor|person|officer|individual|member of staff|manager|director)\b|"
                            r"\bby whom\b|\bwho\s+(chairs|heads)\b|"
                            r"\bwho\s+(was|were|has been|is)\s+(?:\w+ly\s+)?(appointed|recruited|employed)\b|"
                            r"\bwho\s+(got|gets|landed|filled|was given)\s+(the|that)\s+(?:[\w-]+\s+){0,3}?"
@@ -118,13 +123,24 @@ _AVERAGE_ASKED = re.compile(r"\b(national|regional|england|county|local)\s+(aver
 _AVERAGE = re.compile(r"\b(average|benchmark\w*|comparators?|statistical neighbours?)\b[^.;:?!]{0,30}", re.I)
 # The number a paragraph or section starts with, at the start of the text or of a sentence.
 _PARAGRAPH_NUMBER = re.compile(r"(?:^|(?<=[.!?:;]\s)|(?<=\n))\d{1,2}(?:\.\d{1,2})*\.?\s")
+# A question asking which areas were picked ("which local areas were chosen as
+# pathfinders?") needs a place named: a county, borough, city, council or trust.
+_AREA_ASKED = re.compile(r"\bwhich\s+(?:\w+\s+){0,2}?(areas|localities|sites|places|pathfinders|pilots)\s+"
+                         r"(were|was|have|had|did)\b", re.I)
+_AREA = re.compile(r"(?-i:\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*\s+(?:County|Borough|City|Council|Trust)\b|"
+                   r"\b(?:County|Borough|City) of [A-Z])")
+# A question asking what weighting is given ("what price/quality weighting?") needs one:
+# "60/40", "70:30", "60%".
+_WEIGHTING_ASKED = re.compile(r"\b(what|which)\s+(?:[\w/-]+\s+){0,3}?weightings?\b", re.I)
+_WEIGHTING = re.compile(r"\d+\s?[/:]\s?\d+|\d\s?%|\bper\s?cent\b", re.I)
 # Each kind of answer a question can ask for, what the evidence must then hold, and what
 # a refusal says is missing; the first kind the question asks for is the one checked.
 _ANSWER_KINDS = ((_AVERAGE_ASKED, _AVERAGE, "average or benchmark"), (_SHARE_ASKED, _SHARE, "percentage or share"),
                  (_FIGURE_ASKED, _FIGURE, "figure"), (_FINDINGS_ASKED, _FINDINGS, "findings"),
                  (_EUROS_ASKED, _EUROS, "amount in euros"), (_MONEY_ASKED, _MONEY, "amount"), (_MEASURE_ASKED, _FIGURE, "figure"),
                  (_DATE_ASKED, _DATE, "date"), (_PERSON_ASKED, _PERSON, "person or post"), (_SCORE_ASKED, _SCORE, "score"),
-                 (_INDICATOR_ASKED, _INDICATOR, "indicator or target"),
+                 (_INDICATOR_ASKED, _INDICATOR, "indicator or target"), (_AREA_ASKED, _AREA, "area"),
+                 (_WEIGHTING_ASKED, _WEIGHTING, "weighting"),
                  (_OUTCOME_ASKED, _OUTCOME, "decision taken"), (_TIME_ASKED, _TIME, "length of time"))
 # A question asking which organisation did something needs an organisation's name: a
 # capitalised name with a word organisations are called by, that the question itself
@@ -173,7 +189,9 @@ def missing_answer(question: str, text: str, count: bool = True) -> str:
         stem = many.group(1).lower()[:5]
         # "a nine-stage process" counts stages as "nine stages" does.
         counted = re.search(rf"\b{_NUMBER}\b([\s-]+[\w'’]+){{0,3}}?[\s-]+{re.escape(stem)}", text, re.I)
-        return "" if counted else "number"
+        # "How many objectives max?" is answered by "7-8 maximum" in the objectives' row.
+        capped = _LIMIT_ASKED.search(question) and _LIMIT.search(text)
+        return "" if counted or capped else "number"
     if _HOW_MANY_BARE.search(question):
         return "" if re.search(rf"\b{_NUMBER}\b", text, re.I) else "number"
     return ""

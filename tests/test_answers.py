@@ -517,6 +517,16 @@ def test_a_numbered_heading_opens_the_competency_named_only_in_a_passage_of_comp
      "The consultancy charged £12,000 for the review."),
     ("What is the county's current childhood obesity rate according to its JSNA?",
      "8.4 The JSNA is of paramount importance.", "The childhood obesity rate is 18.5 in every hundred."),
+    ("Which senior officer did the trust nominate as its commissioning champion?",
+     "Each trust is asked to nominate a commissioning champion.",
+     "The trust nominated its Director of Children's Services as champion."),
+    ("Which local areas were picked as the speech and language pathfinders?",
+     "Pathfinders will develop models of best practice.", "The pathfinders are Kent County Council and Leeds City Council."),
+    ("What price/quality weighting does the council use when evaluating tender bids?",
+     "Tenders are evaluated on price and quality.", "Bids are evaluated on a 60/40 quality/price split."),
+    # A limit asked for ("max") is answered by one given as such.
+    ("How many strategic objectives max?", "Describes the overall outcomes intended for the population.",
+     "Describes the overall outcomes intended for the population. 7-8 maximum."),
     # A count written with a hyphen answers "how many".
     ("Where does the model come from, and how many stages has it got?",
      "The framework has further stages within each activity.",
@@ -738,6 +748,8 @@ def test_a_name_the_answering_document_never_mentions_is_not_answered():
     assert verdict("Which standards did the group use, and what did Sunderland Children's Trust adopt?").answer
     assert verdict("How did the N Yorks group score itself on the self-analysis standards?").answer
     assert verdict("How did North Yorkshire score itself on the self-analysis standards?").answer
+    # A month is a date, not a name: "North Yorkshire's June paper".
+    assert verdict("Who led North Yorkshire's June paper on the self-analysis standards?").answer
 
 
 def _evidence_in(doc_id: str, sentence: str):
