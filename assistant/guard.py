@@ -103,6 +103,7 @@ _POINTER = re.compile(r"(?:^|(?<=[.:;]\s)|(?<=\n))(?!(?:these|this|they|it|those
                       r"(?:are|is|can be|will be)\s+(?:set out|described|detailed|listed|attached|included|"
                       r"contained|given|shown)\s+(?:in|at)\s+(?P<where>(?:Appendix|Annexe?|Schedule)\s+[A-Z0-9]{1,2})\b",
                       re.I)
+_MONTH_NAMES = frozenset(MONTHS.split("|"))
 _FILLERS = frozenset({"the", "and", "for", "our", "its", "their", "with", "from", "full", "fuller", "more", "all"})
 
 
@@ -386,7 +387,8 @@ def _names_unmentioned(question: str, answering: list[str], library: Library) ->
         words = re.sub(r"['’]s$", "", name)
         for nickname in nicknames:
             words = re.sub(rf"(?<!\w){re.escape(nickname)}(?!\w)", " ", words, flags=re.I)
-        words = words.split()
+        # A month is a date, not a name: "Haringey's June 2006 proposal".
+        words = [w for w in words.split() if w.lower() not in _MONTH_NAMES]
         if words and words[0].lower() in endings:
             words = words[1:]
         if len(words) >= 2 and not any(library.mentions(" ".join(words), d) for d in docs):
