@@ -187,12 +187,16 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     weighted = {t for t, w in weights.items() if w > 0}
     # A quoted name ("which stages come under 'Do'?") names the table rows it heads.
     quoted = {q.strip().lower() for q in QUOTED.findall(query.original)}
+    quoted_titles = {title_key(q) for q in quoted}
     numbered_rows = [rows_named(labels, r.text) for r in results]
     for unit, text, sim in zip(candidates, plain, sims):
         section = results[unit.result].section
         named = opens(unit.segment_heading, section) or opens(unit.parent_heading, section) \
             if unit.segment_heading else labelled[unit.result] and unit.result not in opened_inside
         unit.named = (bool(labels) and named or unit.row_label.lower() in quoted
+                      # the part of a passage a heading the question quotes opens ("the
+                      # competency 'work with community partners'" ~ "2. Work with community partners")
+                      or bool(quoted_titles) and _heading_title(unit.segment_heading) in quoted_titles
                       or any(row_number(unit, column, width) == number
                              for column, width, number in numbered_rows[unit.result])) \
             and in_scope[unit.result]
@@ -303,6 +307,12 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     return key + sorted((u for u in chosen if u not in key),
                         key=lambda u: (group[u.result], u.start if u.result in joined else 0,
                                        u.result, order.get(id(u), 10**6), u.start))
+
+
+def _heading_title(heading: str) -> str:
+    """A heading's words without its number or markup: "work with community partners" for
+    "#### 2. **Work with community partners**"."""
+    return re.sub(r"^(?:\d{1,2}(?:\.\d{1,2})*\s+)", "", title_key(heading)) if heading else ""
 
 
 def _answers_nothing(unit: Unit, result: SearchResult, masthead: int) -> bool:

@@ -435,6 +435,20 @@ def test_a_bare_link_is_never_evidence(answerer):
                      _passage("guide", 0, link, ("Engaging families",))).chosen == []
 
 
+def test_a_heading_the_question_quotes_names_the_part_it_opens(answerer):
+    competencies = _passage("guide", 0, "The eleven competencies are set out below for partners.\n\n"
+                            "1. Locally lead the NHS\n\nPartners drive responses to local health needs.\n\n"
+                            "2. Work with community partners\n\n"
+                            "Partners build relationships with the safeguarding board.", ("3.1 The competencies",))
+    evidence = _evidence(answerer, "What does the competency 'work with community partners' mean for partners?",
+                         competencies)
+    named = {u.text for u in evidence.units if u.named}
+    assert "Partners build relationships with the safeguarding board." in named
+    assert not any("local health needs" in t or "set out below" in t for t in named)
+    assert "Partners build relationships with the safeguarding board." in [u.text for u in evidence.chosen]
+    assert not any("local health needs" in u.text for u in evidence.chosen)
+
+
 def test_a_numbered_heading_opens_the_competency_named_only_in_a_passage_of_competencies(answerer):
     competency = _passage("guide", 0, "3. Engage with public and patients\n"
                           "Partners listen to families and act on what they hear.",
