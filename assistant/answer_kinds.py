@@ -137,7 +137,8 @@ _WEIGHTING = re.compile(r"\d+\s?[/:]\s?\d+|\d\s?%|\bper\s?cent\b", re.I)
 # a refusal says is missing; the first kind the question asks for is the one checked.
 _ANSWER_KINDS = ((_AVERAGE_ASKED, _AVERAGE, "average or benchmark"), (_SHARE_ASKED, _SHARE, "percentage or share"),
                  (_FIGURE_ASKED, _FIGURE, "figure"), (_FINDINGS_ASKED, _FINDINGS, "findings"),
-                 (_EUROS_ASKED, _EUROS, "amount in euros"), (_MONEY_ASKED, _MONEY, "amount"), (_MEASURE_ASKED, _FIGURE, "figure"),
+                 (_EUROS_ASKED, _EUROS, "amount in euros"), (_MONEY_ASKED, _MONEY, "amount"),
+                 (_MEASURE_ASKED, _FIGURE, "figure"),
                  (_DATE_ASKED, _DATE, "date"), (_PERSON_ASKED, _PERSON, "person or post"), (_SCORE_ASKED, _SCORE, "score"),
                  (_INDICATOR_ASKED, _INDICATOR, "indicator or target"), (_AREA_ASKED, _AREA, "area"),
                  (_WEIGHTING_ASKED, _WEIGHTING, "weighting"),

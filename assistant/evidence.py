@@ -312,7 +312,7 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
 def _heading_title(heading: str) -> str:
     """A heading's words without its number or markup: "work with community partners" for
     "#### 2. **Work with community partners**"."""
-    return re.sub(r"^(?:\d{1,2}(?:\.\d{1,2})*\s+)", "", title_key(heading)) if heading else ""
+    return re.sub(r"^(?:\d{1,2}\s+)+", "", title_key(heading)) if heading else ""  # "4.3" is "4 3" by now
 
 
 def _answers_nothing(unit: Unit, result: SearchResult, masthead: int) -> bool:

@@ -320,11 +320,12 @@ def _publication_unmentioned(question: str, unknown_names: list[str], library: L
     name no document mentions, else "". However close the passages found, they cannot say
     what it says; a name alone ("we're in Leeds") is judged by closeness instead."""
     for name in unknown_names:
-        own = re.sub(r"['’]s$", "", name)
-        called = _PUBLICATION.search(name) or _PUBLICATION.match(question, question.find(name) + len(name))
+        # Called so inside the name ("Munro Review") or just after it ("Munro review").
+        inside = _PUBLICATION.search(name)
+        called = inside or _PUBLICATION.match(question, question.find(name) + len(name))
         if not called:
             continue
-        own = _PUBLICATION.sub("", " " + own).strip() if _PUBLICATION.search(name) else own
+        own = re.sub(r"['’]s$", "", name[:inside.start()] if inside else name).strip()
         if own and not library.mentions(own):
             return f"the {own} {called.group(1).lower()}"
     return ""
