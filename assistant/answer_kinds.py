@@ -173,18 +173,19 @@ def asks_score(question: str) -> bool:
 def missing_answer(question: str, text: str, count: bool = True) -> str:
     """The kind of answer the question asks for ("amount", "date", "person or post",
     "score", ..., and with ``count`` "number") when ``text`` does not give one, else ""."""
+    asked_for = next(((given, kind) for asked, given, kind in _ANSWER_KINDS if asked.search(question)), None)
+    if asked_for is None and (not count or _DECIDES_HOW_MANY.search(question)):
+        return ""  # asks for no kind of answer: the text need not be read
     # A paragraph's own number ("7. In March 2006 ...", "8.4 This framework") is no figure.
     text = _PARAGRAPH_NUMBER.sub(" ", text)
-    for asked, given, kind in _ANSWER_KINDS:
-        if asked.search(question):
-            # What the question itself gives ("who was appointed as Joint Commissioning
-            # Manager?") is not the answer it asks for. (As a whole word: the score "2" is
-            # not given by "2010" in the question.)
-            given_here = any(not re.search(rf"(?<!\w){re.escape(found.group(0))}(?!\w)", question, re.I)
-                             for found in given.finditer(text))
-            return "" if given_here else kind
-    if not count or _DECIDES_HOW_MANY.search(question):
-        return ""
+    if asked_for is not None:
+        given, kind = asked_for
+        # What the question itself gives ("who was appointed as Joint Commissioning
+        # Manager?") is not the answer it asks for. (As a whole word: the score "2" is
+        # not given by "2010" in the question.)
+        given_here = any(not re.search(rf"(?<!\w){re.escape(found.group(0))}(?!\w)", question, re.I)
+                         for found in given.finditer(text))
+        return "" if given_here else kind
     many = _HOW_MANY.search(question)
     if many:
         stem = many.group(1).lower()[:5]
