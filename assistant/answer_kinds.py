@@ -74,12 +74,18 @@ _PERSON = re.compile(r"(?-i:\b(Director|Chair(man|person)?|Chief Executive|Manag
 # A question asking how someone scored or rated something needs a score or a verdict.
 _SCORE_ASKED = re.compile(r"\b(what|which)\s+(?:\w+\s+){0,2}?(scores?|ratings?|grades?)\b|\bhow did\b[^?]{0,40}\b(score|rate|grade)\b|"
                           r"\bscored? (itself|themselves|ourselves)\b|"
+                          # an inspection's grade: "did Ofsted rate them as good or adequate?"
+                          r"\b(rat|judg|grad)(e|ed|es|ing)\b[^?]{0,80}\bas\s+(?:an?\s+)?(good|outstanding|adequate|"
+                          r"inadequate|requires improvement|poor|excellent|satisfactory)\b|"
+                          r"\b(good|outstanding|adequate|inadequate)\s+or\s+(good|outstanding|adequate|inadequate|"
+                          r"requires improvement)\b|"
                           # "Staffordshire's scores", "their self-evaluation scores"
                           r"\b(\w+['’]s?|their|its|our)\s+(?:self[- ](?:evaluation|assessment|analysis)\s+)?scores\b", re.I)
 # (A lone digit is a score; one of a range or a length of time, "the last 2-3 years", is not.)
 _SCORE = re.compile(r"(?<![.\d-])\b[0-5]\b(?![.\d-]|\s*(years?|months?|weeks?|days?)\b)|"
                     r"\blevel \d|\b\d\s*(/|out of)\s*\d|\b(excellent|adequate|poor|"
-                    r"weak|outstanding|satisfactory|inadequate|green|amber|RAG|(very |relatively )?(low|high))\b", re.I)
+                    r"weak|outstanding|satisfactory|inadequate|green|amber|RAG|(very |relatively )?(low|high))\b|"
+                    r"\b(rated|judged|graded)\b[^.;:?!]{0,60}?\b(as\s+)?(good|requires improvement)\b", re.I)
 # A question asking what a body decided or concluded needs a decision reported: a paper
 # written for a meeting proposes, it does not record what the meeting then decided.
 _OUTCOME_ASKED = re.compile(r"\bwhat did\b[^?]{0,80}\b(decide|conclude|resolve|rule)\b", re.I)

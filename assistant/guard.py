@@ -67,6 +67,9 @@ MIN_STRICT_COVERAGE = 0.6
 NAMED_SIMILARITY = 0.45
 _NAME = re.compile(r"(?<=[^.?!]\s)(?:[A-Z][a-z][\w'’-]*)(?:\s+(?:of\s+|the\s+)?[A-Z][a-z][\w'’-]*)*")
 _YEAR = re.compile(r"\b(19|20)(\d{2})\b")
+# A financial year ("2009/10", "2010-11") runs into the year it ends in: what happened in
+# 2009/10 was not over when a paper of November 2009 was written.
+_FINANCIAL_YEAR = re.compile(r"\b((19|20)\d\d)\s?[/–-]\s?(\d\d)\b")
 # A law the question names ("the Care Act 2014"): the documents can say what it says only
 # if they mention it.
 _LAW = re.compile(r"\b((?:[A-Z][\w'’]*\s+(?:(?:and|of|for|the)\s+)?){1,6}(?:Act|Regulations|Bill))"
@@ -90,7 +93,7 @@ _OTHER_WRITING = re.compile(r"\b(write|compose|make up|tell|give)\b[^?.!]{0,30}?
 UNKNOWN_WORD_SIMILARITY = 0.43
 HALF_FOUND = 0.5  # strict coverage at or below which one unknown word sinks a short question
 SHORT_QUESTION_WORDS = 6  # words of four letters or more
-_PAST_EVENT = re.compile(r"\b(did|was|were|had|has|have)\b[^?]{0,80}\b(adopt\w*|commission\w*|appoint\w*|"
+_PAST_EVENT = re.compile(r"\b(did|was|were|had|has|have)\b[^?]{0,80}\b(adopt\w*|(de)?commission\w*|appoint\w*|"
                          r"agree\w*|approv\w*|decid\w*|spen[dt]\w*|fund\w*|scor\w*|re-?r[au]n\w*|say|said|actually)\b|"
                          r"\bactually\b", re.I)
 
@@ -490,6 +493,9 @@ def _after_documents(question: str, answering: list[str], library: Library) -> s
     late = ""
     if min(asked) > max(written):
         late = str(min(asked))
+    for found in _FINANCIAL_YEAR.finditer(question):
+        if not late and int(found.group(1)[:2] + found.group(3)) > max(written):
+            late = found.group(0)
     # "in November 2006" against a paper of June 2006.
     month = _MONTH_YEAR.search(question)
     if not late and month and len(docs) == 1:

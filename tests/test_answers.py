@@ -538,6 +538,10 @@ def test_a_numbered_heading_opens_the_competency_named_only_in_a_passage_of_comp
      "Pathfinders will develop models of best practice.", "The pathfinders are Kent County Council and Leeds City Council."),
     ("What price/quality weighting does the council use when evaluating tender bids?",
      "Tenders are evaluated on price and quality.", "Bids are evaluated on a 60/40 quality/price split."),
+    # An inspection's grade asked for needs one given.
+    ("Did Ofsted's 2010 inspection rate the county's joint commissioning arrangements as good or adequate?",
+     "Joint commissioning arrangements are not currently subject to the same rigour of inspection.",
+     "Ofsted judged the county's joint commissioning arrangements as good."),
     # A limit asked for ("max") is answered by one given as such.
     ("How many strategic objectives max?", "Describes the overall outcomes intended for the population.",
      "Describes the overall outcomes intended for the population. 7-8 maximum."),
@@ -707,6 +711,16 @@ def test_a_score_from_a_rerun_after_the_paper_is_not_answered():
     late = _judge("What did they score when they re-ran the self-evaluation in 2010?", sentence, library=library)
     assert not late.answer and "2010" in late.reason
     assert _judge("What did they score on standard 4 in 2009?", sentence, library=library).answer
+
+
+def test_what_happened_in_a_financial_year_not_over_when_the_paper_was_written_is_not_answered():
+    sentence = "Services that do not deliver outcomes will be decommissioned."
+    library = guard.Library({"guide": sentence}.get, ["guide"], {"guide": "2 November 2009"})
+    late = _judge("Which services did the trust decommission in 2009/10?", sentence, library=library)
+    assert not late.answer and "2009/10" in late.reason
+    assert _judge("Which services did the trust decommission in 2008-09?", sentence, library=library).answer
+    # A plan for a period, not what happened in it.
+    assert _judge("Which services will the trust decommission in 2009/10?", sentence, library=library).answer
 
 
 def test_what_happened_years_later_is_after_the_documents():
