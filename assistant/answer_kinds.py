@@ -171,6 +171,21 @@ def organisation_named(question: str, text: str) -> bool:
     return any(found.group(0).lower() not in asked for found in _ORGANISATION.finditer(text))
 
 
+# "How often is the framework refreshed?" is answered by a frequency: "on an annual basis".
+_FREQUENCY_ASKED = re.compile(r"\bhow (often|frequently|regularly)\b|\b(what|which) (frequency|intervals?)\b", re.I)
+_FREQUENCY = re.compile(r"\b(annual(ly)?|yearly|quarterly|monthly|weekly|fortnightly|daily|bi-?annual(ly)?|"
+                        r"six-monthly|termly|every\s+(?:\w+\s+){0,2}?(years?|months?|quarters?|weeks?|meetings?)|"
+                        r"each\s+(year|month|quarter|week|meeting)|once an?|twice an?|times an?|per (year|annum|month)|"
+                        r"at least (once|twice))\b", re.I)
+
+
+def frequency_given(question: str, text: str) -> bool | None:
+    """None when the question asks for no frequency; else whether ``text`` gives one."""
+    if not _FREQUENCY_ASKED.search(question):
+        return None
+    return _FREQUENCY.search(text) is not None
+
+
 def asks_score(question: str) -> bool:
     """True when the question asks how someone scored or rated something."""
     return _SCORE_ASKED.search(question) is not None

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from assistant.answer_kinds import asks_score
+from assistant.answer_kinds import asks_score, frequency_given
 from assistant.chunking import leads_list
 from assistant.documents import without_markup
 from assistant.injection import document_instructs
@@ -35,6 +35,7 @@ MAX_WORDS = 140
 SAME_PASSAGE_FLOOR = 0.7  # a unit of the best unit's passage joins at this share of its score
 CONTINUATION_FLOOR = 0.8  # a unit of the section's continuation joins at this share of the best's score
 LABEL_BONUS = 1.3
+FREQUENCY_FLOOR = 0.7  # a sentence giving the frequency asked for replaces the best at this share of its score
 SWITCH_MARGIN = 1.3  # another passage's best sentence must beat the top passage's by this factor
 # A question that says its answer is in a table ("the current-vs-future table") favours
 # table rows by this factor, as a named section does.
@@ -251,6 +252,10 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     """The answer's units: the best one, the best of its section, any lists they introduce."""
     ranked = sorted(candidates, key=lambda u: -u.score)
     best = _best(ranked, candidates, table_asked)
+    if frequency_given(query.original, best.text) is False:
+        # "How often ...?": a sentence that gives a frequency, if one scores near enough.
+        best = next((u for u in ranked if u.score >= FREQUENCY_FLOOR * best.score
+                     and frequency_given(query.original, u.text)), best)
     if asks_score(query.original):
         best = scored_row(candidates, best)
     extreme = extreme_rows(query.original, candidates, best)

@@ -1135,6 +1135,16 @@ def test_a_question_asking_why_favours_the_sentence_giving_a_reason(answerer):
     assert _ratio(answerer, "When did the group write its joint strategy?", reason, other) < (1 + REASON_BONUS) / 2
 
 
+def test_how_often_is_answered_by_a_sentence_giving_a_frequency(answerer):
+    best = "The joint commissioning framework sets out how the framework helps partners commission together."
+    annual = "The joint commissioning framework and its companion toolkit will be updated on an annual basis."
+    top, second = _passage("framework", 0, best, ("Framework",)), _passage("framework", 500, annual, ("Review",), 0.9)
+    question = "How often is the joint commissioning framework refreshed?"
+    assert [u.text for u in _evidence(answerer, question, top, second).chosen] == [annual]
+    # Asked something else, the top passage answers.
+    assert _evidence(answerer, "What is the joint commissioning framework for?", top, second).chosen[0].text == best
+
+
 def test_an_acronym_no_document_uses_or_spells_out_is_not_answered():
     text = {"guide": "Clinical networks and the Joint Commissioning Framework (for speech, language and "
                      "communication needs) guide local commissioning across the whole area."}
