@@ -139,6 +139,10 @@ _AREA = re.compile(r"(?-i:\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*\s+(?:County|Borough|C
 # "60/40", "70:30", "60%".
 _WEIGHTING_ASKED = re.compile(r"\b(what|which)\s+(?:[\w/-]+\s+){0,3}?weightings?\b", re.I)
 _WEIGHTING = re.compile(r"\d+\s?[/:]\s?\d+|\d\s?%|\bper\s?cent\b", re.I)
+# A question asking what questions something asks ("what questions are in the self
+# assessment toolkit?") needs questions in the evidence, not a description of the tool.
+_QUESTIONS_ASKED = re.compile(r"\b(what|which|list the|list of the) questions\b", re.I)
+_QUESTIONS = re.compile(r"[^.?!\n]{10,}\?")
 # Each kind of answer a question can ask for, what the evidence must then hold, and what
 # a refusal says is missing; the first kind the question asks for is the one checked.
 _ANSWER_KINDS = ((_AVERAGE_ASKED, _AVERAGE, "average or benchmark"), (_SHARE_ASKED, _SHARE, "percentage or share"),
@@ -147,7 +151,7 @@ _ANSWER_KINDS = ((_AVERAGE_ASKED, _AVERAGE, "average or benchmark"), (_SHARE_ASK
                  (_MEASURE_ASKED, _FIGURE, "figure"),
                  (_DATE_ASKED, _DATE, "date"), (_PERSON_ASKED, _PERSON, "person or post"), (_SCORE_ASKED, _SCORE, "score"),
                  (_INDICATOR_ASKED, _INDICATOR, "indicator or target"), (_AREA_ASKED, _AREA, "area"),
-                 (_WEIGHTING_ASKED, _WEIGHTING, "weighting"),
+                 (_WEIGHTING_ASKED, _WEIGHTING, "weighting"), (_QUESTIONS_ASKED, _QUESTIONS, "questions"),
                  (_OUTCOME_ASKED, _OUTCOME, "decision taken"), (_TIME_ASKED, _TIME, "length of time"))
 # A question asking which organisation did something needs an organisation's name: a
 # capitalised name with a word organisations are called by, that the question itself

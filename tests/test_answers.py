@@ -542,6 +542,10 @@ def test_a_numbered_heading_opens_the_competency_named_only_in_a_passage_of_comp
     ("Did Ofsted's 2010 inspection rate the county's joint commissioning arrangements as good or adequate?",
      "Joint commissioning arrangements are not currently subject to the same rigour of inspection.",
      "Ofsted judged the county's joint commissioning arrangements as good."),
+    # Questions asked for need questions, not a description of the tool that asks them.
+    ("What questions does the self assessment toolkit ask about market development?",
+     "The toolkit provides a series of questions to ask your commissioning partnership.",
+     "On market development the toolkit asks: is the local market able to meet future needs?"),
     # A limit asked for ("max") is answered by one given as such.
     ("How many strategic objectives max?", "Describes the overall outcomes intended for the population.",
      "Describes the overall outcomes intended for the population. 7-8 maximum."),
