@@ -51,7 +51,7 @@ _LIMIT_ASKED = re.compile(r"\b(max(imum)?|at most|limit|no more than|up to)\b", 
 _LIMIT = re.compile(rf"\b{_NUMBER}(\s?[-–]\s?{_NUMBER})?\s+max(imum)?\b|"
                     rf"\b(a max(imum)? of|at most|no more than|up to)\s+{_NUMBER}\b", re.I)
 # A question asking for a date needs one in the evidence.
-_DATE_ASKED = re.compile(r"\b(what|which) (date|year|month)\b|\bby when\b|\bdeadline\b|"
+_DATE_ASKED = re.compile(r"\b(what|which) (dates?|years?|months?)\b|\bby when\b|\bdeadline\b|"
                          r"\bwhen (did|was|were|had|has|have)\b", re.I)
 _DATE = re.compile(rf"\b(19|20)\d\d\b|\b(?-i:{MONTHS.title()})\b|\b(spring|summer|autumn|winter)\b|"
                    r"\byear[- ]end\b|\bend of (the |each )?(year|month|quarter|term)\b", re.I)
@@ -143,6 +143,11 @@ _WEIGHTING = re.compile(r"\d+\s?[/:]\s?\d+|\d\s?%|\bper\s?cent\b", re.I)
 # assessment toolkit?") needs questions in the evidence, not a description of the tool.
 _QUESTIONS_ASKED = re.compile(r"\b(what|which|list the|list of the) questions\b", re.I)
 _QUESTIONS = re.compile(r"[^.?!\n]{10,}\?")
+# A question asking who won a contract needs an award reported, not the plan to tender.
+_AWARD_ASKED = re.compile(r"\b(won|win|wins|were awarded|was awarded|got|secured|landed)\b[^?]{0,60}\b(contracts?|tenders?|bids?)\b",
+                          re.I)
+_AWARD = re.compile(r"\b(awarded|won|winning|successful (bidder|provider|tenderer)s?|"
+                    r"(contract|tender)s? (was|were|has been|have been) (let|given|placed))\b", re.I)
 # Each kind of answer a question can ask for, what the evidence must then hold, and what
 # a refusal says is missing; the first kind the question asks for is the one checked.
 _ANSWER_KINDS = ((_AVERAGE_ASKED, _AVERAGE, "average or benchmark"), (_SHARE_ASKED, _SHARE, "percentage or share"),
@@ -152,6 +157,7 @@ _ANSWER_KINDS = ((_AVERAGE_ASKED, _AVERAGE, "average or benchmark"), (_SHARE_ASK
                  (_DATE_ASKED, _DATE, "date"), (_PERSON_ASKED, _PERSON, "person or post"), (_SCORE_ASKED, _SCORE, "score"),
                  (_INDICATOR_ASKED, _INDICATOR, "indicator or target"), (_AREA_ASKED, _AREA, "area"),
                  (_WEIGHTING_ASKED, _WEIGHTING, "weighting"), (_QUESTIONS_ASKED, _QUESTIONS, "questions"),
+                 (_AWARD_ASKED, _AWARD, "contract award"),
                  (_OUTCOME_ASKED, _OUTCOME, "decision taken"), (_TIME_ASKED, _TIME, "length of time"))
 # A question asking which organisation did something needs an organisation's name: a
 # capitalised name with a word organisations are called by, that the question itself

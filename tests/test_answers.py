@@ -542,6 +542,12 @@ def test_a_numbered_heading_opens_the_competency_named_only_in_a_passage_of_comp
     ("Did Ofsted's 2010 inspection rate the county's joint commissioning arrangements as good or adequate?",
      "Joint commissioning arrangements are not currently subject to the same rigour of inspection.",
      "Ofsted judged the county's joint commissioning arrangements as good."),
+    ("What dates are the group's meetings scheduled for next year?",
+     "Progress reports will be reported to each group meeting.", "The group meets on 4 March and 2 June."),
+    # Who won a contract needs an award reported, not the plan to commission.
+    ("Which providers won the first joint commissioning contracts?",
+     "Jointly commission early stage areas and implement interim monitoring.",
+     "The first contracts were awarded to Barnardo's and the Children's Society Trust."),
     # Questions asked for need questions, not a description of the tool that asks them.
     ("What questions does the self assessment toolkit ask about market development?",
      "The toolkit provides a series of questions to ask your commissioning partnership.",
