@@ -117,8 +117,7 @@ class Answerer:
             answer.refused, answer.refusal = True, OTHER_WRITING_REFUSAL.format(writing=writing)
             yield "answer", answer
             return
-        query = prepare(searched, self.settings.corpus_dir, self.retriever.entries(),
-                        self.retriever.section_titles())
+        query = self.retriever.prepare(searched)
         results = self.retriever.search(searched, doc_ids=doc_ids, kinds=kinds)
         steered = self.retriever.search(f"{searched} ({focus})", doc_ids=doc_ids, kinds=kinds) \
             if focus and focus.lower() not in searched.lower() else None

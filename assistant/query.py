@@ -35,6 +35,9 @@ MAX_RUN = 9  # a range wider than this is not a list of units ("standards 1-13" 
 # A bare dotted number ("the schematic (9.2)") names a numbered section.
 _DOTTED = re.compile(r"(?<![\w.])(\d{1,2}\.\d{1,2})(?![\w.])")
 _STEP_WORDS = ("Step", "Part", "Stage")
+# "the last phase", "the final stage": the highest the document numbers.
+_LAST_UNIT = re.compile(r"\b(last|final)\s+(step|stage|part|phase)\b", re.I)
+_CYCLE_WORDS = ("Step", "Part", "Stage", "Phase")
 MAX_QUESTION_CHARS = 2000
 
 
@@ -121,6 +124,19 @@ def _labels(text: str) -> list[str]:
     return list(dict.fromkeys(labels))
 
 
+def _last_labels(text: str, numbered: Mapping[str, int]) -> list[str]:
+    """The label of the last step, stage, part or phase a document numbers, when the
+    question asks for it ("the final stage of Haringey's rollout" is its Phase 3): in
+    the word asked if the document numbers in it, else in the one such word it uses."""
+    found = _LAST_UNIT.search(text)
+    if not found:
+        return []
+    kinds = [kind for kind in _CYCLE_WORDS if kind in numbered]
+    asked = found.group(2).title()
+    kind = asked if asked in kinds else (kinds[0] if len(kinds) == 1 else "")
+    return [f"{kind} {numbered[kind]}"] if kind else []
+
+
 def _run_numbers(run: str) -> list[str]:
     """The numbers "1-2", "3 to 5" or "1, 2 and 3" name, ranges spelled out."""
     numbers: list[int] = []
@@ -175,9 +191,12 @@ def _titled_labels(text: str, titles: Mapping[str, str]) -> list[str]:
 
 
 def prepare(question: str, corpus_dir: Path, entries: list[manifest.Entry],
-            titles: Mapping[str, str] | None = None) -> Query:
+            titles: Mapping[str, str] | None = None,
+            last_parts: Mapping[str, Mapping[str, int]] | None = None) -> Query:
     """Expand acronyms, spot documents named by nickname, and the sections named by
-    number ("step 6") or, given ``titles`` (title key -> label), by title."""
+    number ("step 6"), given ``titles`` (title key -> label) by title, and given
+    ``last_parts`` (document id -> {"Phase": 3}) as the last of a named document's ("the
+    final phase of Haringey's plan")."""
     text = clean_question(question)
     documents = []
     names: list[tuple[int, int]] = []
@@ -206,6 +225,8 @@ def prepare(question: str, corpus_dir: Path, entries: list[manifest.Entry],
     stripped = " ".join(stripped.split()) or text
     labels = _labels(text)
     labels += [label for label in _titled_labels(text, titles or {}) if label not in labels]
+    if len(documents) == 1 and last_parts:
+        labels += [label for label in _last_labels(text, last_parts.get(documents[0], {})) if label not in labels]
     expansions = [long for short, long in acronyms(corpus_dir).items()
                   if short not in naming and long.lower() not in text.lower()
                   and re.search(rf"(?<![\w-]){re.escape(short)}s?(?![\w-])", text)]

@@ -102,6 +102,7 @@ class Retriever:
         self._lock = threading.Lock()
         self._manifest: tuple[int, list[manifest.Entry]] = (-1, [])
         self._titles: tuple[int | None, dict[str, str]] = (None, {})
+        self._last: tuple[int | None, dict[str, dict[str, int]]] = (None, {})
 
     # Heavy parts load on first use, so a BM25-only search never imports torch.
     def _vectors(self):
@@ -139,6 +140,18 @@ class Retriever:
             self._titles = (generation, titled_sections(self.lexical()))
         return self._titles[1]
 
+    def last_parts(self) -> dict[str, dict[str, int]]:
+        """Document id -> the last number of each kind of section it numbers ({"Phase":
+        3}), for questions about "the last phase" (see :func:`numbered_sections`)."""
+        generation = self.catalog.generation()
+        if self._last[0] != generation:
+            self._last = (generation, numbered_sections(self.lexical()))
+        return self._last[1]
+
+    def prepare(self, question: str) -> Query:
+        """``question`` prepared for search with what the index knows of its documents."""
+        return prepare(question, self.settings.corpus_dir, self.entries(), self.section_titles(), self.last_parts())
+
     def entries(self) -> list[manifest.Entry]:
         """The manifest's entries (none if it cannot be read), re-read only when it changes."""
         path = self.settings.manifest_path
@@ -175,7 +188,7 @@ class Retriever:
         """The best ``top_k`` passages for ``question``, optionally within documents or kinds."""
         top_k = top_k or self.settings.top_k
         retriever = retriever or self.settings.retriever
-        query = prepare(question, self.settings.corpus_dir, self.entries(), self.section_titles())
+        query = self.prepare(question)
         scope = self._scope(doc_ids, kinds)
         n = max(self.settings.candidates, top_k)
         named = [d for d in query.documents if scope is None or d in scope]
@@ -343,6 +356,21 @@ def titled_sections(index: LexicalIndex) -> dict[str, str]:
                     found.setdefault(key, set()).add(chunk.section)
     unique = {key: labels.pop() for key, labels in found.items() if len(labels) == 1}
     return {key: label for key, label in unique.items() if len(owners[label]) == 1}
+
+
+_NUMBERED_SECTION = re.compile(r"^([A-Z][a-z]+) (\d{1,2})$")
+
+
+def numbered_sections(index: LexicalIndex) -> dict[str, dict[str, int]]:
+    """Document id -> the highest number of each kind of section its chunks are in:
+    {"haringey-...": {"Phase": 3, "Annex": 3}}."""
+    last: dict[str, dict[str, int]] = {}
+    for chunk in index.chunks:
+        found = _NUMBERED_SECTION.match(chunk.section or "")
+        if found:
+            own = last.setdefault(chunk.doc_id, {})
+            own[found.group(1)] = max(own.get(found.group(1), 0), int(found.group(2)))
+    return last
 
 
 # "4. Collaborate with clinicians", "Standard 4: We have ...", "Annex 3: Joint ...".

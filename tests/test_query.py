@@ -142,3 +142,27 @@ def test_word_families_the_stemmer_splits_match_each_other():
     assert index.search("how was it defined?", 4)[0][0].chunk_id == "c0"
     assert index.search("what do partners prioritize?", 4)[0][0].chunk_id == "c1"
     assert index.terms("size citizen") == ["size", "citizen"]  # short words are not respelled
+
+
+def test_the_last_phase_of_a_named_document_is_the_last_it_numbers(tmp_path):
+    from assistant.catalog import ChunkRecord
+    from assistant.lexical import LexicalIndex
+    from assistant.retrieval import numbered_sections
+
+    def chunk(n: int, doc: str, section: str) -> ChunkRecord:
+        text = f"Partners work together on passage {n}."
+        return ChunkRecord(f"c{n}", doc, n, text, 0, len(text), section, (section,), "")
+
+    last = numbered_sections(LexicalIndex([chunk(0, "local-paper", "Phase 1"), chunk(1, "local-paper", "Phase 3"),
+                                           chunk(2, "local-paper", "Annex 2"), chunk(3, "national-guide", "4.2")]))
+    assert last == {"local-paper": {"Phase": 3, "Annex": 2}}
+    (tmp_path / "acronyms.yaml").write_text(ACRONYMS, encoding="utf-8")
+
+    def labels(question: str) -> tuple[str, ...]:
+        return prepare(question, tmp_path, [GUIDE, LOCAL], {}, last).labels
+
+    # Asked as a stage, though Haringey numbers phases: the one kind it numbers.
+    assert labels("What was the last stage of Haringey's rollout meant to involve?") == ("Phase 3",)
+    assert labels("What happens in Haringey's final phase?") == ("Phase 3",)
+    assert labels("What is the last phase of the DCSF guide?") == ()  # it numbers no phases
+    assert labels("What was the last thing Haringey agreed?") == ()
