@@ -189,10 +189,13 @@ _FREQUENCY = re.compile(r"\b(annual(ly)?|yearly|quarterly|monthly|weekly|fortnig
                         r"at least (once|twice))\b", re.I)
 
 
-def frequency_given(question: str, text: str) -> bool | None:
-    """None when the question asks for no frequency; else whether ``text`` gives one."""
-    if not _FREQUENCY_ASKED.search(question):
-        return None
+def asks_frequency(question: str) -> bool:
+    """True when the question asks how often something happens."""
+    return _FREQUENCY_ASKED.search(question) is not None
+
+
+def gives_frequency(text: str) -> bool:
+    """True when ``text`` says how often ("on an annual basis", "quarterly")."""
     return _FREQUENCY.search(text) is not None
 
 

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from assistant.answer_kinds import asks_score, frequency_given
+from assistant.answer_kinds import asks_frequency, asks_score, gives_frequency
 from assistant.chunking import leads_list
 from assistant.documents import without_markup
 from assistant.injection import document_instructs
@@ -252,10 +252,9 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     """The answer's units: the best one, the best of its section, any lists they introduce."""
     ranked = sorted(candidates, key=lambda u: -u.score)
     best = _best(ranked, candidates, table_asked)
-    if frequency_given(query.original, best.text) is False:
+    if asks_frequency(query.original) and not gives_frequency(best.text):
         # "How often ...?": a sentence that gives a frequency, if one scores near enough.
-        best = next((u for u in ranked if u.score >= FREQUENCY_FLOOR * best.score
-                     and frequency_given(query.original, u.text)), best)
+        best = next((u for u in ranked if u.score >= FREQUENCY_FLOOR * best.score and gives_frequency(u.text)), best)
     if asks_score(query.original):
         best = scored_row(candidates, best)
     extreme = extreme_rows(query.original, candidates, best)

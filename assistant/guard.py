@@ -7,11 +7,12 @@ and refused without repeating it; a request for other writing ("write me a poem"
 refused here. A question is treated as not covered when:
 
 - the passages found lack the kind of answer it asks for: an amount ("how much"), a date
-  ("when did"), a score, a figure, a study's findings, a person or an organisation;
+  ("when did"), a score or inspection grade, a figure, a study's findings, a person or an
+  organisation, the questions a toolkit asks, who won a contract;
 - it names one document and only others' passages answer, or a part past the last that
   document numbers ("standard 14" of a document with 13);
 - it names a law or a review no document mentions, a time after the documents were written (a year,
-  a month, a season), a name the documents its answer would come from never mention, or
+  a financial year, a month, a season), a name the documents its answer would come from never mention, or
   something a document sets out in an appendix it does not include;
 - only a glossary speaks of its subject;
 - or its distinctive words, or its meaning, are not in them.
@@ -493,9 +494,9 @@ def _after_documents(question: str, answering: list[str], library: Library) -> s
     late = ""
     if min(asked) > max(written):
         late = str(min(asked))
-    for found in _FINANCIAL_YEAR.finditer(question):
-        if not late and int(found.group(1)[:2] + found.group(3)) > max(written):
-            late = found.group(0)
+    if not late:  # "in 2009/10" against a paper of November 2009
+        late = next((found.group(0) for found in _FINANCIAL_YEAR.finditer(question)
+                     if int(found.group(1)[:2] + found.group(3)) > max(written)), "")
     # "in November 2006" against a paper of June 2006.
     month = _MONTH_YEAR.search(question)
     if not late and month and len(docs) == 1:
