@@ -37,6 +37,7 @@ CONTINUATION_FLOOR = 0.8  # a unit of the section's continuation joins at this s
 LABEL_BONUS = 1.3
 FREQUENCY_FLOOR = 0.7  # a sentence giving the frequency asked for replaces the best at this share of its score
 SWITCH_MARGIN = 1.3  # another passage's best sentence must beat the top passage's by this factor
+SAME_DOC_MARGIN = 1.2  # ... or by this, when both passages are of one document
 # A question that says its answer is in a table ("the current-vs-future table") favours
 # table rows by this factor, as a named section does.
 TABLE_BONUS = 1.3
@@ -251,7 +252,7 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
             candidates: list[Unit], document_text=None, table_asked: bool = False) -> list[Unit]:
     """The answer's units: the best one, the best of its section, any lists they introduce."""
     ranked = sorted(candidates, key=lambda u: -u.score)
-    best = _best(ranked, candidates, table_asked)
+    best = _best(ranked, candidates, results, table_asked)
     if asks_frequency(query.original) and not gives_frequency(best.text):
         # "How often ...?": a sentence that gives a frequency, if one scores near enough.
         best = next((u for u in ranked if u.score >= FREQUENCY_FLOOR * best.score and gives_frequency(u.text)), best)
@@ -342,7 +343,7 @@ def _body_words(units: list[Unit]) -> int:
     return word_count([u for u in units if u.text != u.segment_heading])
 
 
-def _best(ranked: list[Unit], candidates: list[Unit], table_asked: bool = False) -> Unit:
+def _best(ranked: list[Unit], candidates: list[Unit], results: list[SearchResult], table_asked: bool = False) -> Unit:
     """The unit the answer is built around.
 
     Retrieval ranked whole passages with more signals than a sentence has: the top
@@ -361,7 +362,10 @@ def _best(ranked: list[Unit], candidates: list[Unit], table_asked: bool = False)
         return best
     if best.named != top[0].named:
         return best if best.named else top[0]
-    return best if best.score >= SWITCH_MARGIN * top[0].score else top[0]
+    # Between two passages of one document, retrieval's order rests on less (the document's
+    # name and words boost both alike), so a smaller lead switches.
+    same = results[best.result].document.doc_id == results[top[0].result].document.doc_id
+    return best if best.score >= (SAME_DOC_MARGIN if same else SWITCH_MARGIN) * top[0].score else top[0]
 
 
 # Minutes report a question and then its answer: "Howard Smith asked if the group was

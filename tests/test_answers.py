@@ -1093,6 +1093,19 @@ def test_a_heading_shortened_in_the_path_still_opens_its_section():
     assert before.segment != after.segment  # Part 6's last sentence is not read as Part 7's
 
 
+def test_a_far_better_sentence_in_another_passage_switches_by_a_smaller_lead_within_one_document():
+    from assistant.evidence import SAME_DOC_MARGIN, SWITCH_MARGIN, Unit, _best
+
+    lead = (SAME_DOC_MARGIN + SWITCH_MARGIN) / 2  # enough within a document, not across two
+    def best(second_document: str) -> Unit:
+        results = [_passage("guide", 0, "a" * 100, ("Guide",)), _passage(second_document, 500, "b" * 100, ("Other",))]
+        top, other = Unit(0, "Top passage sentence.", 0, 21, score=1.0), Unit(1, "Other sentence.", 500, 515, score=lead)
+        return _best([other, top], [top, other], results)
+
+    assert best("guide").text == "Other sentence."  # the document's second passage
+    assert best("paper").text == "Top passage sentence."  # another document's: retrieval's order stands
+
+
 def test_a_section_heading_line_does_not_spend_the_answer_word_budget():
     from assistant.evidence import CONTEXT_WORDS, SAME_PASSAGE_FLOOR, Unit, _choose
     from assistant.query import Query
