@@ -45,9 +45,9 @@ _HOW_MANY_BARE = re.compile(rf"\bhow many\s+{_NOT_COUNTED}", re.I)
 _DECIDES_HOW_MANY = re.compile(r"\b(decides?|determines?|affects?|influences?|shapes?|drives?|governs?|"
                                r"depends?(\s+on)?)\s+how many\b", re.I)
 _NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|twenty)"
-# A question asking for a limit ("how many objectives max?") is answered by one given as
-# such: "7-8 maximum", "up to 8", "no more than eight".
-_LIMIT_ASKED = re.compile(r"\b(max(imum)?|at most|limit|no more than|up to)\b", re.I)
+# A question asking for a limit or advice ("how many objectives max?", "how many should I
+# have?") is answered by one given as such: "7-8 maximum", "up to 8", "no more than eight".
+_LIMIT_ASKED = re.compile(r"\b(max(imum)?|at most|limit|no more than|up to|should|ought to|recommended|advised)\b", re.I)
 _LIMIT = re.compile(rf"\b{_NUMBER}(\s?[-–]\s?{_NUMBER})?\s+max(imum)?\b|"
                     rf"\b(a max(imum)? of|at most|no more than|up to)\s+{_NUMBER}\b", re.I)
 # A question asking for a date needs one in the evidence.

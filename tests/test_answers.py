@@ -555,6 +555,8 @@ def test_a_numbered_heading_opens_the_competency_named_only_in_a_passage_of_comp
     # A limit asked for ("max") is answered by one given as such.
     ("How many strategic objectives max?", "Describes the overall outcomes intended for the population.",
      "Describes the overall outcomes intended for the population. 7-8 maximum."),
+    ("How many strategic objectives should I have?", "Describes the overall outcomes intended for the population.",
+     "Describes the overall outcomes intended for the population. 7-8 maximum."),
     # A count written with a hyphen answers "how many".
     ("Where does the model come from, and how many stages has it got?",
      "The framework has further stages within each activity.",
