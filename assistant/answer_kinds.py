@@ -13,7 +13,7 @@ import re
 # Months by name, for dates given and asked.
 MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 # What a "how much / how many" question needs the evidence to hold.
-_MONEY_ASKED = re.compile(r"\bhow much\b[^?]{0,80}\b(put(ting)?|pa(y|id|ying)|contribut\w*|spen[dt]\w*|cost(s|ing)?|"
+_MONEY_ASKED = re.compile(r"\bhow much\b[^?]{0,80}\b(put(ting)?|pa(y|id|ying)|charg\w*|contribut\w*|spen[dt]\w*|cost(s|ing)?|"
                           r"allocat\w*|invest\w*)\b|"
                           r"\b(how much|total|overall|annual|yearly)\b"
                           r"[^?]{0,40}\b(fund\w*|money|budget\w*|spen[dt]\w*|cost\w*|value|income|"
@@ -102,7 +102,7 @@ _FINDINGS = re.compile(r"\b(found|finds|findings?|showed|shows|shown|revealed|id
 # A question asking for a figure ("what ratio of health visitors to under-fives?", "what
 # caseload", "what baseline", "what ages", "what is the child population") needs one: a
 # number that is not a year or part of a name ("NI7", "2008-11").
-_FIGURE_ASKED = re.compile(r"\b(what|which)\s+(?:[\w-]+\s+){0,3}?(ratios?|caseloads?|baselines?|quorum|headcount|"
+_FIGURE_ASKED = re.compile(r"\b(what|which)\s+(?:[\w-]+\s+){0,5}?(ratios?|caseloads?|baselines?|quorum|headcount|"
                            r"staffing levels?|ages?|age ranges?)\b|\bhow old\b|"
                            r"\bwhat(?:'s|’s| is| was)\s+the\s+(?:[\w-]+\s+){0,2}?population\b", re.I)
 # ... or a measure of something ("what is Staffordshire's obesity rate?", "what's the size

@@ -80,7 +80,10 @@ _LAW = re.compile(r"\b((?:[A-Z][\w'’]*\s+(?:(?:and|of|for|the)\s+)?){1,6}(?:Ac
 _OWN_YEAR = re.compile(r"\b(our|my|your|next|this)\s+((19|20)\d\d)\b", re.I)
 # What happened after the paper, without a year: "when they re-ran it a year later".
 _LATER = re.compile(r"\b(a|one|two|three|\d+)\s+years?\s+(later|on|after)\b|\bthe following year\b|"
-                    r"\bsince then\b", re.I)
+                    r"\bsince then\b|"
+                    # "after its strategy was approved": after what the paper proposes
+                    r"\bafter\s+(?:it|its|the|their|this)\b[^?]{0,60}?\b(was|were|had been)\s+"
+                    r"(approved|adopted|agreed|signed off|published|launched|implemented)\b", re.I)
 # Requests for writing of another kind: the assistant answers questions from the
 # documents and writes nothing else.
 _OTHER_WRITING = re.compile(r"\b(write|compose|make up|tell|give)\b[^?.!]{0,30}?\b(poems?|songs?|stor(y|ies)|"
@@ -95,7 +98,7 @@ UNKNOWN_WORD_SIMILARITY = 0.43
 HALF_FOUND = 0.5  # strict coverage at or below which one unknown word sinks a short question
 SHORT_QUESTION_WORDS = 6  # words of four letters or more
 _PAST_EVENT = re.compile(r"\b(did|was|were|had|has|have)\b[^?]{0,80}\b(adopt\w*|(de)?commission\w*|appoint\w*|"
-                         r"agree\w*|approv\w*|decid\w*|spen[dt]\w*|fund\w*|scor\w*|re-?r[au]n\w*|say|said|actually)\b|"
+                         r"agree\w*|approv\w*|decid\w*|spen[dt]\w*|fund\w*|scor\w*|re-?r[au]n\w*|repeat\w*|say|said|actually)\b|"
                          r"\bactually\b", re.I)
 
 
@@ -274,7 +277,7 @@ def judge(question: str, evidence: Evidence, library: Library, named: list[str],
     beyond = _numbered_beyond(question, named, library)
     if beyond:
         return Verdict(False, beyond)
-    elsewhere = _set_out_elsewhere(question, library)
+    elsewhere = _set_out_elsewhere(question, library, named)
     if elsewhere:
         return Verdict(False, elsewhere)
     chosen_text = " ".join(u.text for u in evidence.chosen)
@@ -355,15 +358,17 @@ def _numbered_beyond(question: str, named: list[str], library: Library) -> str:
 _WHERE_ASKED = re.compile(r"\bwhere\b|\bwhich (?:appendix|annexe?|schedule|section|part)\b|\bset out in\b", re.I)
 
 
-def _set_out_elsewhere(question: str, library: Library) -> str:
+def _set_out_elsewhere(question: str, library: Library, named: list[str] = ()) -> str:
     """Why the question cannot be answered when it asks about something a document says
     is set out in an appendix it does not include ("what are the terms of reference for
-    the Commissioning Executive?"), else ""."""
+    the Commissioning Executive?"), or about that appendix itself ("what does Appendix 3
+    of the Central Beds framework say?"), else ""."""
     if _WHERE_ASKED.search(question):
         return ""
     asked = {_stem(w) for w in re.findall(r"[a-z]{3,}", question.lower())}
     for doc_id, thing, words, where in library.set_out_elsewhere:
-        if words <= asked:
+        appendix_named = (not named or doc_id in named) and re.search(rf"\b{re.escape(where)}\b", question, re.I)
+        if words <= asked or appendix_named:
             title = library.titles.get(doc_id, doc_id)
             return f"“{title}” refers to its {where} for the {thing}, and does not include it"
     return ""

@@ -555,6 +555,10 @@ def test_a_numbered_heading_opens_the_competency_named_only_in_a_passage_of_comp
     # A limit asked for ("max") is answered by one given as such.
     ("How many strategic objectives max?", "Describes the overall outcomes intended for the population.",
      "Describes the overall outcomes intended for the population. 7-8 maximum."),
+    ("How much does the programme charge a trust for its coaching?", "The programme will offer bespoke coaching.",
+     "The programme charges £500 a day for coaching."),
+    ("What health visitor to child caseload ratio does the guide recommend?", "Health visitors support young children.",
+     "The guide recommends one health visitor for every 250 children."),
     ("How many strategic objectives should I have?", "Describes the overall outcomes intended for the population.",
      "Describes the overall outcomes intended for the population. 7-8 maximum."),
     # A count written with a hyphen answers "how many".
@@ -685,6 +689,9 @@ def test_what_a_document_sets_out_in_an_appendix_it_lacks_is_not_answered():
     assert not lacking.answer and "Appendix 3" in lacking.reason and "Terms of Reference" in lacking.reason
     assert verdict("Where are the Executive's terms of reference set out?").answer  # the pointer answers
     assert verdict("How often does the Executive meet?").answer  # asks about something else
+    # ... or about the missing appendix itself.
+    appendix = verdict("What does Appendix 3 say about the quorum for Executive meetings?")
+    assert not appendix.answer and "Appendix 3" in appendix.reason
     included = pointer + "\n\nAppendix 3\n\nThe Executive is chaired by the Director."
     assert verdict("What do the terms of reference say about who sits on the Executive?", included).answer
     # "These arrangements are set out in Appendix 2" names nothing a question could ask for.
@@ -742,6 +749,10 @@ def test_what_happened_years_later_is_after_the_documents():
     assert _judge("What will the group review a year on?", sentence).answer  # a plan, not a past event
     after = _judge("When they re-ran the self-evaluation a year after the workshop, did the scores go up?", sentence)
     assert not after.answer and "a year after" in after.reason
+    assert not _judge("What did they score when they repeated the self-evaluation a year later?", sentence).answer
+    approved = _judge("Which services did the group decommission after its strategy was approved?", sentence)
+    assert not approved.answer and "after its strategy was approved" in approved.reason
+    assert _judge("What happens after the strategy is approved?", sentence).answer  # a plan, not a past event
 
 
 def test_a_comparison_with_an_average_needs_the_average():
