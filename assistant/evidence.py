@@ -191,6 +191,8 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     quoted = {q.strip().lower() for q in QUOTED.findall(query.original)}
     quoted_titles = {title_key(q) for q in quoted}
     numbered_rows = [rows_named(labels, r.text) for r in results]
+    # "What goes in the 'Rationale' column?" names the table whose header has that column.
+    column_tables = _tables_with_column(query.original, candidates)
     for unit, text, sim in zip(candidates, plain, sims):
         section = results[unit.result].section
         named = opens(unit.segment_heading, section) or opens(unit.parent_heading, section) \
@@ -199,6 +201,7 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
                       # the part of a passage a heading the question quotes opens ("the
                       # competency 'work with community partners'" ~ "2. Work with community partners")
                       or bool(quoted_titles) and _heading_title(unit.segment_heading) in quoted_titles
+                      or (unit.result, unit.segment) in column_tables
                       or any(row_number(unit, column, width) == number
                              for column, width, number in numbered_rows[unit.result])) \
             and in_scope[unit.result]
@@ -312,6 +315,30 @@ def _choose(query: Query, results: list[SearchResult], units: list[Unit],
     return key + sorted((u for u in chosen if u not in key),
                         key=lambda u: (group[u.result], u.start if u.result in joined else 0,
                                        u.result, order.get(id(u), 10**6), u.start))
+
+
+def _columns_asked(question: str) -> list[str]:
+    """The columns a question names, as :func:`title_key` gives them: "rationale" for "what
+    goes in the 'Rationale' column?", "gap" for "the Gap column"."""
+    asked = []
+    for found in re.finditer(r"\bcolumn\b", question, re.I):
+        before = re.split(r"\bthe\b", question[max(0, found.start() - 60):found.start()], flags=re.I)
+        if len(before) > 1 and title_key(before[-1]):
+            asked.append(title_key(before[-1]))
+    return asked
+
+
+def _tables_with_column(question: str, candidates: list[Unit]) -> set[tuple[int, int]]:
+    """(result, segment) of the tables whose header row has the column the question names."""
+    asked = _columns_asked(question)
+    if not asked:
+        return set()
+    headers: dict[tuple[int, int], Unit] = {}
+    for unit in candidates:
+        if unit.in_table and unit.cells:
+            headers.setdefault((unit.result, unit.segment), unit)  # the table's first row
+    return {table for table, header in headers.items()
+            if any(f" {key} " in f" {title_key(cell)} " for key in asked for cell in header.cells)}
 
 
 def _heading_title(heading: str) -> str:

@@ -1161,6 +1161,26 @@ def test_a_table_row_is_named_by_the_column_its_header_gives(answerer):
     assert evidence.chosen[0].text == named[0]
 
 
+def test_a_column_the_question_names_names_the_table_it_heads(answerer):
+    from assistant.evidence import _tables_with_column
+    from assistant.units import units_of
+
+    table = ("Strategic Objective\tThe Gap – Service Developments\tRationale\tCommissioning Implications\n"
+             "Outcomes intended for the population.\tServices needed.\tWhy the services are needed.\tHow to buy them.")
+    prose = "All decommissioning decisions should be based on a clear rationale and evidence."
+    top, schematic = _passage("staffs", 0, prose, ("Part 5",)), _passage("staffs", 900, table, ("9.2 Schematic",), 0.9)
+    evidence = _evidence(answerer, "What goes in the 'Rationale' column of the schematic?", top, schematic)
+    assert all(u.named for u in evidence.units if u.result == 1) and not any(u.named for u in evidence.units
+                                                                            if u.result == 0)
+    # Asked without naming a column, the table is not singled out.
+    assert not any(u.named for u in _evidence(answerer, "What is the rationale for decommissioning?", top,
+                                              schematic).units)
+    units = units_of([schematic])
+    assert _tables_with_column("filling in the schematic - what goes in the Gap column?", units) == \
+        {(0, units[0].segment)}  # a word of the header's cell ("The Gap – Service Developments")
+    assert _tables_with_column("What goes in the Budget column?", units) == set()
+
+
 def test_a_question_asking_why_favours_the_sentence_giving_a_reason(answerer):
     from assistant.evidence import REASON_BONUS
 
