@@ -26,6 +26,9 @@ class VectorHit:
     similarity: float
 
 
+SEARCH_BREADTH = 1000  # HNSW ef_search: candidates the nearest-neighbour search keeps
+
+
 class VectorStore:
     """A Chroma collection wrapped by llama-index's ChromaVectorStore."""
 
@@ -49,6 +52,12 @@ class VectorStore:
             raise StoreUnavailable(f"Cannot open {where}: {err}") from err
         self.collection = client.get_or_create_collection(
             settings.collection, metadata={"hnsw:space": "cosine"})
+        # The graph search is approximate: at Chroma's default breadth (100) a question asking
+        # for 120 neighbours sometimes missed a near-tied one, so the same question found
+        # different passages from one run to the next. A wider search makes it repeatable.
+        hnsw = (self.collection.configuration or {}).get("hnsw") or {}
+        if (hnsw.get("ef_search") or 0) < SEARCH_BREADTH:
+            self.collection.modify(configuration={"hnsw": {"ef_search": SEARCH_BREADTH}})
         self.store = ChromaVectorStore(chroma_collection=self.collection)
 
     def add(self, ids: list[str], texts: list[str], vectors: np.ndarray, metadata: list[dict]) -> None:

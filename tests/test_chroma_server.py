@@ -15,7 +15,7 @@ import pytest
 from assistant.catalog import Catalog
 from assistant.ingest import ingest
 from assistant.retrieval import Retriever
-from assistant.vectorstore import StoreUnavailable, VectorStore
+from assistant.vectorstore import SEARCH_BREADTH, StoreUnavailable, VectorStore
 from fixtures.documents import write_small_corpus
 from fixtures.index import assert_consistent, snapshot
 
@@ -87,6 +87,7 @@ def test_ingest_and_dense_search_through_a_chroma_server(server_settings, chroma
     assert any(server_path.iterdir()), "the server keeps the vectors in its own folder"
     store = VectorStore(server_settings)
     assert store.count() >= report.chunks_embedded > 0
+    assert store.collection.configuration["hnsw"]["ef_search"] >= SEARCH_BREADTH  # set over HTTP too
     assert_consistent(server_settings)
 
     engine = Retriever(server_settings)

@@ -494,3 +494,18 @@ def test_a_missing_manifest_file_is_reported_and_its_index_kept(indexed):
 
     assert report.failed == [("breaks.html", "the file does not exist")]
     assert snapshot(indexed).chunks == before.chunks
+
+
+def test_the_vector_search_is_wide_enough_to_repeat_itself_on_new_and_existing_indexes(settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from assistant.vectorstore import SEARCH_BREADTH
+
+    # An index made before the search was widened keeps Chroma's default breadth until opened.
+    client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=ChromaSettings(anonymized_telemetry=False))
+    old = client.get_or_create_collection(settings.collection, metadata={"hnsw:space": "cosine"})
+    assert old.configuration["hnsw"]["ef_search"] < SEARCH_BREADTH
+    store = VectorStore(settings)
+    assert store.collection.configuration["hnsw"]["ef_search"] == SEARCH_BREADTH
+    assert store.collection.configuration["hnsw"]["space"] == "cosine"
