@@ -53,7 +53,8 @@ def after_documents(question: str, answering: list[str], library: Library) -> st
     own = {int(m.group(2)) for m in _OWN_YEAR.finditer(question)}
     asked = [int(m.group(0)) for m in _YEAR.finditer(question) if int(m.group(0)) not in own]
     later = _LATER.search(question)
-    if later and _PAST_EVENT.search(question):
+    past_event = _PAST_EVENT.search(question) is not None
+    if later and past_event:
         return f"the question asks what happened {later.group(0).lower()}, after the documents were written"
     if not asked:
         return ""
@@ -69,7 +70,7 @@ def after_documents(question: str, answering: list[str], library: Library) -> st
                 return f"the question asks about {year}, and the documents were written by {max(latest)}"
     # Only a question about what happened ("did they adopt", "what was commissioned")
     # can be after the documents that discuss it; "what was planned for 2007" is not.
-    if not _PAST_EVENT.search(question):
+    if not past_event:
         return ""
     docs = set(answering)
     written = [year_of(d) for d in docs]
