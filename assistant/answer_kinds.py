@@ -65,6 +65,11 @@ _PERSON_ASKED = re.compile(r"\bwhich\s+(?:\w+\s+)?(councillor|person|officer|ind
                            r"\bwho\s+did\b[^?]{0,60}\b(nominate|appoint|choose|pick|select|recruit|employ|hire)\b|"
                            r"\bwho(’s|'s| is| was)\s+the\s+(?:[\w-]+\s+){0,2}?(councillor|lead member|chair(man|person)?|"
                            r"director|chief executive)\b", re.I)
+# "Who chairs the Commissioning Executive?" is answered by a text that says who chairs it,
+# not by any post the passage names ("the committee can require the Lead Member to attend").
+_CHAIR_ASKED = re.compile(r"\bwho\s+(chairs|will chair|would chair|is to chair|is chairing)\b|"
+                          r"\bwho(’s|'s| is| was)\s+(?:the\s+)?chair(man|person)?\b", re.I)
+_CHAIRED = re.compile(r"\bchair(s|ed|ing|man|men|person|people)?\b", re.I)
 _PERSON = re.compile(r"(?-i:\b(Director|Chair(man|person)?|Chief Executive|Manager|Officer|Lead Member|"
                      r"Councillor|Cllr|Head of|Portfolio Holder)\b)|(?-i:\*\*[A-Z][a-z]+ [A-Z])|"
                      r"(?-i:\b[A-Z][a-z]+ [A-Z][a-z’'-]+\s+[–-]\s+[A-Z]{2,})|"
@@ -154,7 +159,8 @@ _ANSWER_KINDS = ((_AVERAGE_ASKED, _AVERAGE, "average or benchmark"), (_SHARE_ASK
                  (_FIGURE_ASKED, _FIGURE, "figure"), (_FINDINGS_ASKED, _FINDINGS, "findings"),
                  (_EUROS_ASKED, _EUROS, "amount in euros"), (_MONEY_ASKED, _MONEY, "amount"),
                  (_MEASURE_ASKED, _FIGURE, "figure"),
-                 (_DATE_ASKED, _DATE, "date"), (_PERSON_ASKED, _PERSON, "person or post"), (_SCORE_ASKED, _SCORE, "score"),
+                 (_DATE_ASKED, _DATE, "date"), (_CHAIR_ASKED, _CHAIRED, "chair"),
+                 (_PERSON_ASKED, _PERSON, "person or post"), (_SCORE_ASKED, _SCORE, "score"),
                  (_INDICATOR_ASKED, _INDICATOR, "indicator or target"), (_AREA_ASKED, _AREA, "area"),
                  (_WEIGHTING_ASKED, _WEIGHTING, "weighting"), (_QUESTIONS_ASKED, _QUESTIONS, "questions"),
                  (_AWARD_ASKED, _AWARD, "contract award"),

@@ -589,10 +589,17 @@ def test_what_decides_how_many_asks_for_what_decides_not_a_number():
 
 
 def test_a_refusal_for_want_of_an_answer_says_what_kind_was_missing():
-    assert _judge("Who chairs the Commissioning Executive?", "The Executive meets monthly.").reason == \
+    assert _judge("Which councillor leads the Commissioning Executive?", "The Executive meets monthly.").reason == \
         "the passages found give no person or post for what the question asks"
     assert _judge("How many sub groups are there?", "Sub groups report monthly.").reason == \
         "the passages found give no number for what the question asks"
+
+
+def test_who_chairs_is_answered_only_by_a_text_saying_who_chairs():
+    question = "Who chairs the Commissioning Executive?"
+    judged = _judge(question, "The committee can require the Lead Member to attend or answer questions.")
+    assert not judged.answer and judged.reason == "the passages found give no chair for what the question asks"
+    assert _judge(question, "The Commissioning Executive is chaired by the Lead Member for Children.").answer
 
 
 def test_a_question_about_one_document_is_not_answered_from_another():
