@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from assistant import guard
+from assistant import guard, query_adapter
 from assistant.answer import Answer, AnswerSentence, Citation
 from assistant.documents import without_markup
 from assistant.embedding import vocabulary
@@ -70,6 +70,7 @@ class Answerer:
         the model with the system prompt already read (llama.cpp reuses the prompt prefix
         it last evaluated, so later questions pay only for their own passages)."""
         self.retriever.warm_up()
+        self._adapter()
         if (backend or self.settings.backend) == "local":
             client = self._client("local")
             client.warm_up()
@@ -155,7 +156,14 @@ class Answerer:
     def _select(self, query: Query, results: list[SearchResult]) -> Evidence:
         """The evidence in ``results`` for ``query``."""
         return select(query, results, self.retriever.lexical(), self._embed(),
-                      self.retriever.catalog.document_text)
+                      self.retriever.catalog.document_text, self._adapter())
+
+    def _adapter(self):
+        """The query adapter's matrix, or None when the settings turn it off or name another
+        embedding model than the one it was trained for."""
+        if not self.settings.query_adapter or self.settings.embedding_model_path is not None:
+            return None
+        return query_adapter.load(dimension=self.retriever.encoder().model.get_embedding_dimension())
 
     def _focused(self, query: Query, focus: str, own: tuple, steered: list[SearchResult]) -> tuple:
         """The passages found for the question read at ``focus`` (a step's page) and their

@@ -24,6 +24,7 @@ from assistant.injection import document_instructs
 from assistant.lexical import LexicalIndex
 from assistant.lists import bring_list
 from assistant.query import QUOTED, Query, title_key
+from assistant.query_adapter import adapt
 from assistant.retrieval import SearchResult, heading_opens, names_section
 from assistant.score_tables import (asks_only_meaning, extreme_rows, rows_named, row_number, scale_key,
                                     scored_row)
@@ -136,10 +137,12 @@ def _opens_label(heading: str, labels: list[str], section: str = "") -> bool:
 
 
 def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, embed,
-           document_text=None) -> Evidence:
+           document_text=None, adapter: np.ndarray | None = None) -> Evidence:
     """Score every unit of ``results`` against ``query`` and choose the evidence.
 
-    ``embed(texts)`` returns unit vectors for texts, the question first.
+    ``embed(texts)`` returns unit vectors for texts, the question first. ``adapter`` (see
+    :mod:`assistant.query_adapter`) adjusts the question's vector for scoring units; the
+    evidence's ``similarity``, which the guard reads, is the model's own.
     """
     evidence = Evidence(results)
     units = units_of(results)
@@ -169,6 +172,8 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
     passage_scores = [max(r.score, 0.0) / top_score for r in results]
     sims = vectors[1:] @ vectors[0]
     evidence.similarity = float(max(sims, default=0.0))
+    if adapter is not None:
+        sims = vectors[1:] @ adapt(vectors[0], adapter)
     # Inside the section the question names, the name itself ("step 2") is answered.
     label_terms = set(lexical.terms(" ".join(labels)))
     heading_terms = lru_cache(maxsize=None)(lambda heading: set(lexical.terms(heading)))

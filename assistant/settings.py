@@ -106,6 +106,12 @@ class Settings(BaseSettings):
         "sentences), 'local' (Qwen2.5 1.5B Instruct on llama.cpp) or 'openai' (any "
         "OpenAI-compatible server at openai_base_url).",
     )
+    query_adapter: bool = Field(
+        True,
+        description="Score answer sentences with the learned query adapter shipped in "
+        "assistant/query_adapter.npz (trained on questions about the shipped documents; "
+        "see evaluations/train_query_adapter.py). Not used with another embedding_model_path.",
+    )
     llm_timeout: float = Field(
         60.0, gt=0, description="Seconds an LLM backend may take before the answer falls back to extractive."
     )
