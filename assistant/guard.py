@@ -362,6 +362,9 @@ def _text_by_document(evidence: Evidence) -> dict[str, str]:
     return {doc_id: " ".join(parts) for doc_id, parts in texts.items()}
 
 
+_JOINING_WORDS = {"of", "for", "in", "and", "the", "on", "at", "to"}
+
+
 def _names_unmentioned(question: str, answering: list[str], library: Library) -> str:
     """The first name of two or more words in ``question`` ("Comprehensive Area
     Assessment", "Sunderland Children's Trust") that none of the ``answering`` documents
@@ -381,6 +384,10 @@ def _names_unmentioned(question: str, answering: list[str], library: Library) ->
         words = [w for w in words.split() if w.lower() not in _MONTH_NAMES]
         if words and words[0].lower() in endings:
             words = words[1:]
+        # "the Commissioning Executive of Central Bedfordshire": with the nickname gone, the
+        # name is "Commissioning Executive", not "Commissioning Executive of".
+        while words and words[-1].lower() in _JOINING_WORDS:
+            words.pop()
         if len(words) >= 2 and not any(library.mentions(" ".join(words), d) for d in docs):
             return " ".join(words)
     return ""

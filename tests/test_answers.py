@@ -595,6 +595,15 @@ def test_a_refusal_for_want_of_an_answer_says_what_kind_was_missing():
         "the passages found give no number for what the question asks"
 
 
+def test_a_name_cut_short_by_a_documents_nickname_loses_its_joining_word():
+    library = guard.Library(lambda d: "The Commissioning Executive will meet monthly.", ["cb"], {},
+                            aliases=frozenset({"Central Bedfordshire"}), titles={"cb": "Framework"})
+    assert guard._names_unmentioned("What is the Commissioning Executive of Central Bedfordshire for?",
+                                    ["cb"], library) == ""
+    assert guard._names_unmentioned("What is the Scrutiny Panel of Central Bedfordshire for?",
+                                    ["cb"], library) == "Scrutiny Panel"
+
+
 def test_who_chairs_is_answered_only_by_a_text_saying_who_chairs():
     question = "Who chairs the Commissioning Executive?"
     judged = _judge(question, "The committee can require the Lead Member to attend or answer questions.")
