@@ -9,7 +9,8 @@ shipped documents, each with the verbatim sentences that answer it: the question
 
 It is used only to score sentences for the answer (:func:`assistant.evidence.select`).
 Retrieval and the refusal guard's measure of closeness keep the model's own vectors, so
-it cannot make an off-topic question look answerable. It was trained for the bundled
+how close a question comes to the documents is judged as before (the guard's other checks
+read the sentences chosen, which the adapter does change). It was trained for the bundled
 model's vectors; with another embedding model (``embedding_model_path``) it is not used.
 """
 

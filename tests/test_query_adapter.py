@@ -50,12 +50,11 @@ def test_the_adapter_steers_sentence_choice_but_not_the_guards_closeness(tmp_pat
     from assistant.evidence import select
     from assistant.lexical import LexicalIndex
     from assistant.query import prepare
+    from assistant.retrieval import SearchResult
 
     text = "Budgets are pooled each spring. Providers are paid each quarter."
     chunk = ChunkRecord("d-0", "d", 0, text, 0, len(text), "", (), "")
     document = DocumentRecord("d", "D", "", "", "local", "d.md", "d.md", "h")
-    from assistant.retrieval import SearchResult
-
     result = SearchResult((chunk,), chunk, document, 1.0, text)
     lexical = LexicalIndex([chunk])
     vectors = {"Budgets": [0.9, 0.436, 0.0], "Providers": [0.0, 0.436, 0.9]}
