@@ -31,6 +31,10 @@ from assistant.score_tables import (asks_only_meaning, extreme_rows, rows_named,
 from assistant.units import Unit, masthead_end, units_of, word_count
 
 MAX_UNITS = 5
+# A unit's score is this share of its word overlap with the question plus this share of its
+# closeness in meaning, times its passage's prior and bonuses (the adapter's training uses
+# the same weights: evaluations/train_query_adapter.py).
+LEXICAL_WEIGHT, DENSE_WEIGHT = 0.55, 0.45
 CONTEXT_WORDS = 150  # words of the best unit's section that join it
 MAX_WORDS = 140
 SAME_PASSAGE_FLOOR = 0.7  # a unit of the best unit's passage joins at this share of its score
@@ -243,7 +247,7 @@ def select(query: Query, results: list[SearchResult], lexical: LexicalIndex, emb
             prior *= REASON_BONUS
         if not document_asked and _OVERVIEW.match(unit.text):
             prior *= OVERVIEW_FACTOR
-        unit.score = (0.55 * unit.lexical + 0.45 * max(unit.dense, 0.0)) * prior
+        unit.score = (LEXICAL_WEIGHT * unit.lexical + DENSE_WEIGHT * max(unit.dense, 0.0)) * prior
     evidence.chosen = _choose(query, results, units, candidates, document_text, table_asked)
     chosen_passages = {u.result for u in evidence.chosen}
     held = set(label_terms) if any(u.named for u in evidence.chosen) else set()

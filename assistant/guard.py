@@ -362,7 +362,7 @@ def _text_by_document(evidence: Evidence) -> dict[str, str]:
     return {doc_id: " ".join(parts) for doc_id, parts in texts.items()}
 
 
-_JOINING_WORDS = {"of", "for", "in", "and", "the", "on", "at", "to"}
+_JOINING_WORDS = ("of", "the")  # the lower-case words a name (_NAME) may hold
 
 
 def _names_unmentioned(question: str, answering: list[str], library: Library) -> str:

@@ -28,6 +28,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from assistant.evidence import LEXICAL_WEIGHT, DENSE_WEIGHT  # noqa: E402  (select's own weights)
 # heldout.jsonl to heldout65.jsonl, less heldout46 to 49 (kept unread, for the unseen estimate).
 TRAINING_SETS = ["heldout"] + [f"heldout{n}" for n in range(2, 66) if not 46 <= n <= 49]
 VALIDATION_SETS = [f"heldout{n}" for n in range(50, 66)]
@@ -70,7 +71,7 @@ def collect(sets: list[str]) -> list[dict]:
                 for u in units]
         if not any(gold):
             continue
-        base = [0.55 * u.lexical + 0.45 * max(u.dense, 0.0) for u in units]
+        base = [LEXICAL_WEIGHT * u.lexical + DENSE_WEIGHT * max(u.dense, 0.0) for u in units]
         rows.append({"set": name, "vectors": captured["vectors"].astype(np.float32),
                      "lexical": np.array([u.lexical for u in units], dtype=np.float32),
                      # what select() multiplied the sentence's score by: passage prior and bonuses
@@ -94,7 +95,7 @@ def fit(rows: list[dict], penalty: float = PENALTY, steps: int = STEPS) -> np.nd
         for q, units, lexical, prior, gold in data:
             adapted = q + matrix @ q
             dense = units @ (adapted / adapted.norm())
-            scores = (0.55 * lexical + 0.45 * dense.clamp(min=0)) * prior / TEMPERATURE
+            scores = (LEXICAL_WEIGHT * lexical + DENSE_WEIGHT * dense.clamp(min=0)) * prior / TEMPERATURE
             loss = loss - (torch.logsumexp(scores[gold], 0) - torch.logsumexp(scores, 0)) / len(data)
         optimiser.zero_grad()
         loss.backward()
@@ -110,7 +111,7 @@ def first_answers(rows: list[dict], matrix: np.ndarray | None) -> float:
     for r in rows:
         q = r["vectors"][0] if matrix is None else adapt(r["vectors"][0], matrix)
         dense = np.maximum(r["vectors"][1:] @ q, 0.0)
-        hits += bool(r["gold"][int(np.argmax((0.55 * r["lexical"] + 0.45 * dense) * r["prior"]))])
+        hits += bool(r["gold"][int(np.argmax((LEXICAL_WEIGHT * r["lexical"] + DENSE_WEIGHT * dense) * r["prior"]))])
     return hits / max(len(rows), 1)
 
 
