@@ -212,6 +212,7 @@ def test_a_list_is_quoted_whole_even_past_the_end_of_its_passage(answerer):
     "What is the speed of light?",
     "Give me a recipe for lasagne.",
     "How do I become a foster carer in Leeds?",
+    "What is the best laptop for a commissioning officer?",
 ])
 def test_general_questions_sharing_a_word_with_the_documents_are_refused(answerer, question):
     answer = answerer.ask(question)
