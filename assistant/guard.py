@@ -80,8 +80,9 @@ _OTHER_WRITING = re.compile(r"\b(write|compose|make up|tell|give)\b[^?.!]{0,30}?
 UNKNOWN_WORD_SIMILARITY = 0.43
 # Strict coverage at or below which one unknown word sinks a short question: about half,
 # with a little room, since a generic word the passages hold ("best" in "what is the best
-# laptop for a commissioning officer?", 0.51) makes up the rest. (No answerable question
-# of the read sets with an unknown word lies between 0.5 and 0.6.)
+# laptop for a commissioning officer?", 0.51) makes up the rest. (No short answerable
+# question of the read sets with an unknown word and no closer meaning lies between 0.5
+# and 0.6.)
 HALF_FOUND = 0.55
 SHORT_QUESTION_WORDS = 6  # words of four letters or more
 
