@@ -463,7 +463,9 @@ def test_a_running_job_shows_progress_with_a_refresh_link(app, admin, lib_settin
         assert response.status_code == 303
         job_url = response.headers["location"]
         job_id = job_url.rsplit("/", 1)[1]
-        deadline = time.monotonic() + 30
+        # Generous: on a loaded machine checking the file once took over 30 s; the loop ends
+        # as soon as the job waits.
+        deadline = time.monotonic() + 180
         while "Waiting" not in app.state.jobs.get(job_id).stage and time.monotonic() < deadline:
             time.sleep(0.05)  # it has checked the file again and waits for the lock
         page = admin.get(job_url).text
