@@ -23,6 +23,8 @@ _MONEY_ASKED = re.compile(r"\bhow much\b[^?]{0,80}\b(put(ting)?|pa(y|id|ying)|ch
                           r"costs?|value|income|grants?|investment|rate|price|fees?|tariff|charges?|wages?)\b|\bsalary\b|"
                           r"\bpay (band|grade|scale)\b|\b(hourly|daily|weekly|unit)\s+(rate|price|cost|fee|pay)\b|"
                           r"\b(procurement|tender\w*|financial|contract)\s+thresholds?\b|\bin (euros|pounds)\b|"
+                          # "the threshold for social care contracts"
+                          r"\bthresholds?\s+for\s+(?:[\w'’-]+\s+){0,4}?(contracts?|tenders?|procurements?|purchases?)\b|"
                           # "what funding level ...", "what did MWB charge Haringey?"
                           r"\bwhat\s+(?:[\w/'’-]+\s+){0,3}?(funding|spending|spend|budget|cost|price|fee|charge|salary|pay|wage)"
                           r"\s+(levels?|rates?|figures?|amounts?|totals?)\b|"
@@ -59,6 +61,9 @@ _DATE = re.compile(rf"\b(19|20)\d\d\b|\b(?-i:{MONTHS.title()})\b|\b(spring|summe
 # evidence: "which councillor chairs ...", "... filled, and by whom?".
 _PERSON_ASKED = re.compile(r"\bwhich\s+(?:\w+\s+)?(councillor|person|officer|individual|member of staff|manager|director)\b|"
                            r"\bby whom\b|\bwho\s+(chairs|heads)\b|"
+                           # "what is the name of the person appointed as ...?"
+                           r"\bnames?\s+of\s+the\s+(?:[\w-]+\s+){0,2}?(person|people|officer|individual|manager|lead|"
+                           r"director|councillor)\b|"
                            r"\bwho\s+(was|were|has been|is)\s+(?:\w+ly\s+)?(appointed|recruited|employed)\b|"
                            r"\bwho\s+(got|gets|landed|filled|was given)\s+(the|that)\s+(?:[\w-]+\s+){0,3}?"
                            r"(job|post|role|position)\b|"

@@ -596,6 +596,17 @@ def test_a_refusal_for_want_of_an_answer_says_what_kind_was_missing():
         "the passages found give no number for what the question asks"
 
 
+def test_the_name_of_a_person_and_a_contract_threshold_ask_for_a_person_and_an_amount():
+    question = "What is the name of the person appointed as Joint Commissioning Manager?"
+    judged = _judge(question, "Set up a Joint Commissioning Board and appoint a Joint Commissioning Manager.")
+    assert not judged.answer and "person or post" in judged.reason
+    assert _judge(question, "Jane Smith – JCM was appointed as Joint Commissioning Manager in May.").answer
+    question = "What is the threshold for social care contracts?"
+    judged = _judge(question, "Tenders follow the EU regulations for social care contracts.")
+    assert not judged.answer and "amount" in judged.reason
+    assert _judge(question, "Full tenders are required for social care contracts over £35,000.").answer
+
+
 def test_a_name_cut_short_by_a_documents_nickname_loses_its_joining_word():
     library = guard.Library(lambda d: "The Commissioning Executive will meet monthly.", ["cb"], {},
                             aliases=frozenset({"Central Bedfordshire"}), titles={"cb": "Framework"})
