@@ -596,15 +596,20 @@ def test_a_refusal_for_want_of_an_answer_says_what_kind_was_missing():
         "the passages found give no number for what the question asks"
 
 
+def _needs(question: str, kind: str, lacking: str, giving: str) -> None:
+    """``question`` is refused for want of ``kind`` on ``lacking`` and answered on ``giving``."""
+    refused = _judge(question, lacking)
+    assert not refused.answer and kind in refused.reason
+    assert _judge(question, giving).answer
+
+
 def test_the_name_of_a_person_and_a_contract_threshold_ask_for_a_person_and_an_amount():
-    question = "What is the name of the person appointed as Joint Commissioning Manager?"
-    judged = _judge(question, "Set up a Joint Commissioning Board and appoint a Joint Commissioning Manager.")
-    assert not judged.answer and "person or post" in judged.reason
-    assert _judge(question, "Jane Smith – JCM was appointed as Joint Commissioning Manager in May.").answer
-    question = "What is the threshold for social care contracts?"
-    judged = _judge(question, "Tenders follow the EU regulations for social care contracts.")
-    assert not judged.answer and "amount" in judged.reason
-    assert _judge(question, "Full tenders are required for social care contracts over £35,000.").answer
+    _needs("What is the name of the person appointed as Joint Commissioning Manager?", "person or post",
+           "Set up a Joint Commissioning Board and appoint a Joint Commissioning Manager.",
+           "Jane Smith – JCM was appointed as Joint Commissioning Manager in May.")
+    _needs("What is the threshold for social care contracts?", "amount",
+           "Tenders follow the EU regulations for social care contracts.",
+           "Full tenders are required for social care contracts over £35,000.")
 
 
 def test_a_name_cut_short_by_a_documents_nickname_loses_its_joining_word():
@@ -685,20 +690,17 @@ def test_a_season_after_the_paper_was_written_is_not_answered():
 
 def test_a_question_asking_what_a_study_found_needs_findings():
     mention = "A programme of pathfinders will develop models of best practice, as recommended by the review."
-    question = "What did the pathfinders find when they were evaluated?"
-    lacking = _judge(question, mention)
-    assert not lacking.answer and "findings" in lacking.reason
-    assert _judge(question, "The pathfinders found that joint posts improved referral times.").answer
+    _needs("What did the pathfinders find when they were evaluated?", "findings", mention,
+           "The pathfinders found that joint posts improved referral times.")
     assert not _judge("What were the main findings of the needs assessment?", mention).answer
     assert _judge("What did the pathfinders recommend?", mention).answer  # asks no findings
     assert _judge("What did the self-analysis show on standard 4?", "The group scored itself 2 on standard 4.").answer
 
 
 def test_a_question_asking_for_a_figure_needs_one_not_a_year_or_a_name():
-    question = "What ratio of health visitors to under-fives does the guide recommend?"
-    lacking = _judge(question, "The Healthy Child Programme (2008) sets out the role of health visitors.")
-    assert not lacking.answer and "figure" in lacking.reason
-    assert _judge(question, "It recommends 1 health visitor to 300 under-fives.").answer
+    _needs("What ratio of health visitors to under-fives does the guide recommend?", "figure",
+           "The Healthy Child Programme (2008) sets out the role of health visitors.",
+           "It recommends 1 health visitor to 300 under-fives.")
     baseline = "What baseline did they set for NI7 in the 2008-11 LAA?"
     assert not _judge(baseline, "The National Indicator (NI)7 is included in the 2008-2011 LAA.").answer
     assert _judge(baseline, "The NI7 baseline is 24.3% of organisations.").answer
@@ -744,11 +746,9 @@ def test_a_numbered_part_past_the_last_a_document_numbers_is_not_answered():
 
 
 def test_an_amount_asked_in_euros_needs_one_in_euros():
-    question = "What is the procurement threshold in euros for children's services contracts?"
     pounds = "Full tenders are required for contracts with a lifetime value of over £35,000."
-    lacking = _judge(question, pounds)
-    assert not lacking.answer and "amount in euros" in lacking.reason
-    assert _judge(question, "The threshold is €200,000 for services contracts.").answer
+    _needs("What is the procurement threshold in euros for children's services contracts?", "amount in euros",
+           pounds, "The threshold is €200,000 for services contracts.")
     assert _judge("What is the procurement threshold in pounds?", pounds).answer
 
 
@@ -784,10 +784,8 @@ def test_what_happened_years_later_is_after_the_documents():
 
 
 def test_a_comparison_with_an_average_needs_the_average():
-    question = "Were their self-evaluation scores above or below the national average?"
-    lacking = _judge(question, "The group scored itself 2 against standard 4.")
-    assert not lacking.answer and "average or benchmark" in lacking.reason
-    assert _judge(question, "Its scores were below the national average of 3.").answer
+    _needs("Were their self-evaluation scores above or below the national average?", "average or benchmark",
+           "The group scored itself 2 against standard 4.", "Its scores were below the national average of 3.")
 
 
 def test_a_comparison_of_scores_needs_each_documents_score():
