@@ -11,9 +11,10 @@ refused here. A question is treated as not covered when:
   organisation, the questions a toolkit asks, who won a contract;
 - it names one document and only others' passages answer, or a part past the last that
   document numbers ("standard 14" of a document with 13);
-- it names a law or a review no document mentions, a time after the documents were written (a year,
-  a financial year, a month, a season: :mod:`assistant.periods`), a name the documents its answer would come from never mention, or
-  something a document sets out in an appendix it does not include;
+- it names a law or a review no document mentions, a time after the documents were
+  written (a year, a financial year, a month, a season, or how things turned out:
+  :mod:`assistant.periods`), a name the documents its answer would come from never
+  mention, or something a document sets out in an appendix it does not include;
 - only a glossary speaks of its subject;
 - or its distinctive words, or its meaning, are not in them.
 """

@@ -2,8 +2,9 @@
 
 The documents were written between 2006 and 2010. "How did pooled budgets change in
 2023?", "what did they score when they re-ran it a year later?" and "which services did
-they decommission in 2009/10?" (of a paper of November 2009) ask about later periods; the
-guard (:mod:`assistant.guard`) refuses them with the reason given here.
+they decommission in 2009/10?" (of a paper of November 2009) ask about later periods, and
+"when did the board finally approve the handbook?" about how things turned out; the guard
+(:mod:`assistant.guard`) refuses them with the reason given here.
 """
 
 from __future__ import annotations
@@ -34,6 +35,15 @@ _LATER = re.compile(r"\b(a|one|two|three|\d+)\s+years?\s+(later|on|after)\b|\bth
                     # "after its strategy was approved": after what the paper proposes
                     r"\bafter\s+(?:it|its|the|their|this)\b[^?]{0,60}?\b(was|were|had been)\s+"
                     r"(approved|adopted|agreed|signed off|published|launched|implemented)\b", re.I)
+# How things turned out, asked without a date: "when did the board finally approve the
+# handbook?", "which guidelines did the group end up adopting?", "what did the final version
+# say?". The documents propose, plan and report meetings; what came of it came later.
+# ("Where should the findings end up?" and "what does the guide ultimately aim at?" ask
+# about the documents' own plans, so only a past event's "finally" or "in the end" counts.)
+_OUTCOME = re.compile(r"\b(did|was|were|had|has|have)\b[^?]{0,60}?\b(finally|eventually|in the end)\b|"
+                      r"\b(finally|eventually)\s+\w+ed\b|"
+                      r"\b(ended up|end up)\s+\w+ing\b|"
+                      r"\b(final|approved|finished|signed[- ]off|agreed)\s+(version|text|draft)\b", re.I)
 # Only a question about what happened can be after the documents that discuss it.
 _PAST_EVENT = re.compile(r"\b(did|was|were|had|has|have)\b[^?]{0,80}\b(adopt\w*|(de)?commission\w*|appoint\w*|"
                          r"agree\w*|approv\w*|decid\w*|spen[dt]\w*|fund\w*|scor\w*|re-?r[au]n\w*|repeat\w*|say|said|actually)\b|"
@@ -56,6 +66,8 @@ def after_documents(question: str, answering: list[str], library: Library) -> st
     past_event = _PAST_EVENT.search(question) is not None
     if later and past_event:
         return f"the question asks what happened {later.group(0).lower()}, after the documents were written"
+    if past_event and _OUTCOME.search(question):
+        return "the question asks how things turned out, after the documents were written"
     if not asked:
         return ""
     def year_of(doc_id: str) -> int | None:

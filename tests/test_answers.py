@@ -783,6 +783,20 @@ def test_what_happened_years_later_is_after_the_documents():
     assert _judge("What happens after the strategy is approved?", sentence).answer  # a plan, not a past event
 
 
+def test_how_things_turned_out_is_after_the_documents():
+    sentence = "At its meeting in May the Board approved a proposal to develop a commissioning handbook."
+    for question in ("When did the trust board finally approve the commissioning handbook?",
+                     "Which guidelines did the group end up adopting?",
+                     "Was the handbook approved, and what did the final version say about decommissioning?"):
+        verdict = _judge(question, sentence)
+        assert not verdict.answer and "how things turned out" in verdict.reason, question
+    # The documents' own plans and what they report are answered.
+    for question in ("When did the Board approve the proposal to develop a handbook?",
+                     "Where should the findings of the review end up?",
+                     "What does the framework ultimately aim to achieve?"):
+        assert _judge(question, sentence).answer, question
+
+
 def test_a_comparison_with_an_average_needs_the_average():
     _needs("Were their self-evaluation scores above or below the national average?", "average or benchmark",
            "The group scored itself 2 against standard 4.", "Its scores were below the national average of 3.")
