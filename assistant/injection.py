@@ -37,6 +37,8 @@ _ADDRESSED = [
     # ... and typed in haste ("ignroe al previus instrucitons").
     r"\b(?:ign\w{2,4}|ingore)\s+(?:all?\s+)?(?:\w{2,5}\s+)?(?:pre?vi?\w*|prior|instr?\w*)\b",
     rf"\b(?:ignore|disregard|forget|override|bypass)\b[^.?!]{{0,60}}\b{_SOURCES}\b",
+    r"\b(?:ignore|disregard|forget)\s+(?:whatever|anything|everything|what)\s+you\s+(?:retrieve|find|found|read|"
+    r"see|look up|were given)\b",
     r"\b(?:earlier|previous|all)\b[^.?!]{0,30}\bguidance\b[^.?!]{0,30}\b(?:void|withdrawn|scrapped|cancelled)\b",
     # Answering from elsewhere: "from your own knowledge", "don't cite".
     r"\b(?:from|use|using|with|rely on|draw on|based on)\s+(?:your|general|outside|world|prior|background|current)\s+"
@@ -62,6 +64,9 @@ _ADDRESSED = [
     r"\b(?:reply|respond|answer|begin|start|prefix)\b[^.?!]{0,40}\b(?:with|only with)\b[^.?!]{0,15}"
     r"\b(?-i:[A-Z][A-Z0-9-]{3,})\b",
     r"\breply\b[^.?!]{0,30}\bto confirm\b",
+    # "confirm by replying exactly STANDARDS RESET 20"
+    r"\b(?:reply|replying|respond|responding|type|typing|output|outputting|print|printing)\s+(?:back\s+)?"
+    r"(?:exactly|verbatim|precisely|only)\s+(?:with\s+)?(?:(?-i:[A-Z]{3,})|['‘\"“])",
     rf"\b(?:end|finish|close|conclude|start|begin|prefix|suffix)\b[^.?!]{{0,30}}"
     rf"\b(?:every|each|your|all)\s+{_REPLY}",
     rf"\b(?:append|add|include|insert|put)\b[^.?!]{{0,40}}\b(?:to|in|at the (?:end|start|beginning) of)\s+"
@@ -85,6 +90,7 @@ _ADDRESSED = [
     r"\busers? of this (?:assistant|tool|chatbot)\b|\busing this assistant\b|\b(?:everything|anything) you remember\b",
     # Posing as the system or an administrator: "[system]", "<!-- admin note".
     r"<!--|\[\s*(?:system|admin|inst)\s*\]|#+\s*system\b|</?\s*(?:system|documents?|instructions?|user|assistant)\s*>",
+    r"<<?\s*/?\s*(?:system|sys|admin|administrator|developer|inst|root)\s*>>?",
     r"\b(?:system|admin|administrator|developer)\s+(?:override|note|notice|message|instruction|command|update)s?\b",
     r"\bI (?:hereby )?authori[sz]e you\b",
 ]
