@@ -119,7 +119,7 @@ class Answerer:
             yield "answer", answer
             return
         query = self.retriever.prepare(searched)
-        results = self.retriever.search(searched, doc_ids=doc_ids, kinds=kinds)
+        results = self.retriever.find(query, doc_ids=doc_ids, kinds=kinds)
         steered = self.retriever.search(f"{searched} ({focus})", doc_ids=doc_ids, kinds=kinds) \
             if focus and focus.lower() not in searched.lower() else None
         n = len(results)

@@ -186,9 +186,13 @@ class Retriever:
     def search(self, question: str, top_k: int | None = None, retriever: RetrieverName | None = None,
                doc_ids: list[str] | None = None, kinds: list[str] | None = None) -> list[SearchResult]:
         """The best ``top_k`` passages for ``question``, optionally within documents or kinds."""
+        return self.find(self.prepare(question), top_k, retriever, doc_ids, kinds)
+
+    def find(self, query: Query, top_k: int | None = None, retriever: RetrieverName | None = None,
+             doc_ids: list[str] | None = None, kinds: list[str] | None = None) -> list[SearchResult]:
+        """As :meth:`search`, for a question already prepared (:meth:`prepare`)."""
         top_k = top_k or self.settings.top_k
         retriever = retriever or self.settings.retriever
-        query = self.prepare(question)
         scope = self._scope(doc_ids, kinds)
         n = max(self.settings.candidates, top_k)
         named = [d for d in query.documents if scope is None or d in scope]
