@@ -40,7 +40,7 @@ _LATER = re.compile(r"\b(a|one|two|three|\d+)\s+years?\s+(later|on|after)\b|\bth
 # say?". The documents propose, plan and report meetings; what came of it came later.
 # ("Where should the findings end up?" and "what does the guide ultimately aim at?" ask
 # about the documents' own plans, so only a past event's "finally" or "in the end" counts.)
-_OUTCOME = re.compile(r"\b(did|was|were|had|has|have)\b[^?]{0,60}?\b(finally|eventually|in the end)\b|"
+_TURNED_OUT = re.compile(r"\b(did|was|were|had|has|have)\b[^?]{0,60}?\b(finally|eventually|in the end)\b|"
                       r"\b(finally|eventually)\s+\w+ed\b|"
                       r"\b(ended up|end up)\s+\w+ing\b|"
                       r"\b(final|approved|finished|signed[- ]off|agreed)\s+(version|text|draft)\b", re.I)
@@ -66,7 +66,7 @@ def after_documents(question: str, answering: list[str], library: Library) -> st
     past_event = _PAST_EVENT.search(question) is not None
     if later and past_event:
         return f"the question asks what happened {later.group(0).lower()}, after the documents were written"
-    if past_event and _OUTCOME.search(question):
+    if past_event and _TURNED_OUT.search(question):
         return "the question asks how things turned out, after the documents were written"
     if not asked:
         return ""
