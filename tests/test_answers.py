@@ -256,16 +256,20 @@ def test_evidence_from_the_section_the_question_names_matches_it():
 
     sentence = "The outcome of this phase will be reported to the CYPSP in March 2007."
     question = "Haringey's phased plan - what happens in phase 2 and when was it due back at the CYPSP?"
-    def verdict(named: bool):
+    def verdict(named: bool, similarity: float = 0.57):
         unit = Unit(0, sentence, 0, len(sentence))
         unit.named = named
         evidence = Evidence(results=[_passage("haringey", 0, sentence, ("Phase 2",))], chosen=[unit],
-                            coverage=0.13, similarity=0.57, strict_coverage=0.13)
+                            coverage=0.13, similarity=similarity, strict_coverage=0.13)
         return guard.judge(question, evidence, guard.Library(lambda d: "", [], {}), [])
     # Few of its words ("happens", "due back") are the section's, yet it is the section asked about.
     assert verdict(named=True).answer
     refused = verdict(named=False)
     assert not refused.answer and "nothing in them matches" in refused.reason
+    # A question about something else that names a section ("phase 2: the weather?") is
+    # still judged by its meaning.
+    off_topic = verdict(named=True, similarity=0.2)
+    assert not off_topic.answer and "nothing in them is about" in off_topic.reason
 
 
 def test_a_quote_in_a_merged_passage_is_labelled_with_its_own_section():
