@@ -221,9 +221,9 @@ def judge(question: str, evidence: Evidence, library: Library, named: list[str],
     ``named`` are the documents the question names; ``unknown_names`` the question's
     :func:`names` and ``unknown_words`` its other words that no document contains.
     """
-    # (Evidence from the very section the question names, "phase 2" of the paper it names,
-    # matches it, however few of its other words the passages share: "what happens in phase 2
-    # and when was it due back?")
+    # (Evidence from the very section the question names, "phase 2" (of the document it
+    # names, if it names one), matches it, however few of its other words the passages
+    # share: "what happens in phase 2 and when was it due back?")
     in_named_section = any(u.named for u in evidence.chosen)
     if not evidence.chosen or (evidence.coverage < MIN_COVERAGE and evidence.similarity < PARAPHRASE_SIMILARITY
                                and not in_named_section):
