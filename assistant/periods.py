@@ -41,9 +41,9 @@ _LATER = re.compile(r"\b(a|one|two|three|\d+)\s+years?\s+(later|on|after)\b|\bth
 # ("Where should the findings end up?" and "what does the guide ultimately aim at?" ask
 # about the documents' own plans, so only a past event's "finally" or "in the end" counts.)
 _TURNED_OUT = re.compile(r"\b(did|was|were|had|has|have)\b[^?]{0,60}?\b(finally|eventually|in the end)\b|"
-                      r"\b(finally|eventually)\s+\w+ed\b|"
-                      r"\b(ended up|end up)\s+\w+ing\b|"
-                      r"\b(final|approved|finished|signed[- ]off|agreed)\s+(version|text|draft)\b", re.I)
+                         r"\b(finally|eventually)\s+\w+ed\b|"
+                         r"\b(ended up|end up)\s+\w+ing\b|"
+                         r"\b(final|approved|finished|signed[- ]off|agreed)\s+(version|text|draft)\b", re.I)
 # Only a question about what happened can be after the documents that discuss it.
 _PAST_EVENT = re.compile(r"\b(did|was|were|had|has|have)\b[^?]{0,80}\b(adopt\w*|(de)?commission\w*|appoint\w*|"
                          r"agree\w*|approv\w*|decid\w*|spen[dt]\w*|fund\w*|scor\w*|re-?r[au]n\w*|repeat\w*|say|said|actually)\b|"

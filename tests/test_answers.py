@@ -229,13 +229,14 @@ def test_a_focus_steers_retrieval_but_does_not_make_a_question_answerable(answer
 
 def _judge(question: str, sentence: str, coverage: float = 0.9, similarity: float = 0.7,
            strict: float = 0.9, library: guard.Library | None = None, headings=("Guide",),
-           unknown_words: tuple[str, ...] = ()):
-    """The guard's verdict on ``question`` when ``sentence``, under ``headings``, is the
-    evidence chosen."""
+           unknown_words: tuple[str, ...] = (), named: bool = False):
+    """The guard's verdict on ``question`` when ``sentence``, under ``headings`` (in the
+    section the question names, with ``named``), is the evidence chosen."""
     from assistant.evidence import Evidence, Unit
 
-    evidence = Evidence(results=[_passage("guide", 0, sentence, headings)],
-                        chosen=[Unit(0, sentence, 0, len(sentence))], coverage=coverage,
+    unit = Unit(0, sentence, 0, len(sentence))
+    unit.named = named
+    evidence = Evidence(results=[_passage("guide", 0, sentence, headings)], chosen=[unit], coverage=coverage,
                         similarity=similarity, strict_coverage=strict)
     return guard.judge(question, evidence, library or guard.Library(lambda d: "", [], {}), [],
                        unknown_words=list(unknown_words))
@@ -252,16 +253,11 @@ def test_the_judge_weighs_meaning_as_well_as_words():
 
 
 def test_evidence_from_the_section_the_question_names_matches_it():
-    from assistant.evidence import Evidence, Unit
-
     sentence = "The outcome of this phase will be reported to the CYPSP in March 2007."
     question = "Haringey's phased plan - what happens in phase 2 and when was it due back at the CYPSP?"
     def verdict(named: bool, similarity: float = 0.57):
-        unit = Unit(0, sentence, 0, len(sentence))
-        unit.named = named
-        evidence = Evidence(results=[_passage("haringey", 0, sentence, ("Phase 2",))], chosen=[unit],
-                            coverage=0.13, similarity=similarity, strict_coverage=0.13)
-        return guard.judge(question, evidence, guard.Library(lambda d: "", [], {}), [])
+        return _judge(question, sentence, coverage=0.13, similarity=similarity, strict=0.13,
+                      headings=("Phase 2",), named=named)
     # Few of its words ("happens", "due back") are the section's, yet it is the section asked about.
     assert verdict(named=True).answer
     refused = verdict(named=False)
