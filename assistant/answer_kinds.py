@@ -15,9 +15,11 @@ MONTHS = "january|february|march|april|may|june|july|august|september|october|no
 # What a "how much / how many" question needs the evidence to hold.
 _MONEY_ASKED = re.compile(r"\bhow much\b[^?]{0,80}\b(put(ting)?|pa(y|id|ying)|charg\w*|contribut\w*|spen[dt]\w*|cost(s|ing)?|"
                           r"allocat\w*|invest\w*)\b|"
-                          r"\b(how much|total|overall|annual|yearly)\b"
+                          # "how big was the pooled budget?", "the maximum direct payment"
+                          r"\b(how much|how big|how large|total|overall|annual|yearly|maximum|minimum|biggest|"
+                          r"largest|smallest)\b"
                           r"[^?]{0,40}\b(fund\w*|money|budget\w*|spen[dt]\w*|cost\w*|value|income|"
-                          r"grant\w*|invest\w*|rate|price|fee|tariff|charge|wage)s?\b|"
+                          r"grant\w*|invest\w*|rate|price|fee|tariff|charge|wage|payment|allowance)s?\b|"
                           # "what was the budget", not "what was the case for the jointly funded post"
                           r"\bwhat (was|is) the\s+(?:[\w-]+\s+){0,2}?(funding|funds|money|budgets?|spend(ing)?|"
                           r"costs?|value|income|grants?|investment|rate|price|fees?|tariff|charges?|wages?)\b|\bsalary\b|"
@@ -64,7 +66,7 @@ _PERSON_ASKED = re.compile(r"\bwhich\s+(?:\w+\s+)?(councillor|person|officer|ind
                            # "what is the name of the person appointed as ...?"
                            r"\bnames?\s+of\s+the\s+(?:[\w-]+\s+){0,2}?(person|people|officer|individual|manager|lead|"
                            r"director|councillor)\b|"
-                           r"\bwho\s+(was|were|has been|is)\s+(?:\w+ly\s+)?(appointed|recruited|employed)\b|"
+                           r"\bwho\s+(was|were|has been|is|got|gets)\s+(?:\w+ly\s+)?(appointed|recruited|employed)\b|"
                            r"\bwho\s+(got|gets|landed|filled|was given)\s+(the|that)\s+(?:[\w-]+\s+){0,3}?"
                            r"(job|post|role|position)\b|"
                            r"\bwho\s+did\b[^?]{0,60}\b(nominate|appoint|choose|pick|select|recruit|employ|hire)\b|"
@@ -82,7 +84,12 @@ _PERSON = re.compile(r"(?-i:\b(Director|Chair(man|person)?|Chief Executive|Manag
                      r"\b(the|its|their)\s+(director|chair(man|person)?|chief executive|lead member|"
                      r"portfolio holder|head of [a-z]+)\b", re.I)
 # A question asking how someone scored or rated something needs a score or a verdict.
-_SCORE_ASKED = re.compile(r"\b(what|which)\s+(?:\w+\s+){0,2}?(scores?|ratings?|grades?)\b|\bhow did\b[^?]{0,40}\b(score|rate|grade)\b|"
+# ("What does a score of 1 mean?" gives the score and asks its meaning.)
+_SCORE_ASKED = re.compile(r"\b(what|which)\s+(?:\w+\s+){0,2}?(scores?|ratings?|grades?)\b(?!\s+of\s+\d)|"
+                          r"\bhow did\b[^?]{0,40}\b(score|rate|grade)\b|"
+                          # ("On the 1-5 scoring scale, what does a 2 mean?" asks what a score means.)
+                          r"\b(what|which)\s+(?:\w+\s+){0,2}?(scoring|rating|grading)\s+(scales?|systems?|schemes?|"
+                          r"matrix|bands?)\b|"
                           r"\bscored? (itself|themselves|ourselves)\b|"
                           # an inspection's grade: "did Ofsted rate them as good or adequate?"
                           r"\b(rat|judg|grad)(e|ed|es|ing)\b[^?]{0,80}\bas\s+(?:an?\s+)?(good|outstanding|adequate|"
@@ -112,8 +119,10 @@ _FINDINGS = re.compile(r"\b(found|finds|findings?|showed|shows|shown|revealed|id
 # A question asking for a figure ("what ratio of health visitors to under-fives?", "what
 # caseload", "what baseline", "what ages", "what is the child population") needs one: a
 # number that is not a year or part of a name ("NI7", "2008-11").
-_FIGURE_ASKED = re.compile(r"\b(what|which)\s+(?:[\w-]+\s+){0,5}?(ratios?|caseloads?|baselines?|quorum|headcount|"
-                           r"staffing levels?|ages?|age ranges?)\b|\bhow old\b|"
+_FIGURE_ASKED = re.compile(r"\b(what|which)(?:['’]s)?\s+(?:[\w-]+\s+){0,5}?(ratios?|caseloads?|baselines?|quorum|"
+                           r"headcount|staffing levels?|ages?|age ranges?)\b|\bhow old\b|"
+                           # "a target number of health visitors per 1,000 children"
+                           r"\bper\s+(?:1,?000|10,?000|100,?000|head|capita)\b|\btarget\s+(numbers?|figures?|ratios?)\b|"
                            r"\bwhat(?:'s|’s| is| was)\s+the\s+(?:[\w-]+\s+){0,2}?population\b", re.I)
 # ... or a measure of something ("what is Staffordshire's obesity rate?", "what's the size
 # of ...?"), unless an amount of money was asked first.
@@ -147,7 +156,11 @@ _AREA = re.compile(r"(?-i:\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*\s+(?:County|Borough|C
                    r"\b(?:County|Borough|City) of [A-Z])")
 # A question asking what weighting is given ("what price/quality weighting?") needs one:
 # "60/40", "70:30", "60%".
-_WEIGHTING_ASKED = re.compile(r"\b(what|which)\s+(?:[\w/-]+\s+){0,3}?weightings?\b", re.I)
+_WEIGHTING_ASKED = re.compile(r"\b(what|which)\s+(?:[\w/-]+\s+){0,3}?weightings?\b|"
+                              # "weighting price against quality", "the price/quality split"
+                              r"\bweight(ing|ed|s)?\s+(?:of\s+)?(price|cost|quality)\b|"
+                              r"\b(price|cost)\s?(?:/|-|and|against|vs\.?)\s?quality\s+(split|ratio|weightings?|balance)\b",
+                              re.I)
 _WEIGHTING = re.compile(r"\d+\s?[/:]\s?\d+|\d\s?%|\bper\s?cent\b", re.I)
 # A question asking what questions something asks ("what questions are in the self
 # assessment toolkit?") needs questions in the evidence, not a description of the tool.
@@ -158,8 +171,21 @@ _AWARD_ASKED = re.compile(r"\b(won|win|wins|were awarded|was awarded|got|secured
                           re.I)
 _AWARD = re.compile(r"\b(awarded|won|winning|successful (bidder|provider|tenderer)s?|"
                     r"(contract|tender)s? (was|were|has been|have been) (let|given|placed))\b", re.I)
+# A question asking which one stands out ("which district has the widest gap?") needs the
+# evidence to rank or single one out, not merely to name them all.
+_RANKING_ASKED = re.compile(r"\bwhich\b[^?]{0,80}?\b(has|had|have|gets?|got|spends?|spent|shows?|showed|is|was)\s+"
+                            r"the\s+(biggest|largest|widest|highest|lowest|smallest|greatest|most|least|best|worst|"
+                            r"fewest|strongest|weakest)\b", re.I)
+# (With what follows it, as for an average: the question's own "widest gap" is no ranking.)
+_RANKING = re.compile(r"\b(biggest|largest|widest|highest|lowest|smallest|greatest|most|least|best|worst|fewest|"
+                      r"strongest|weakest|top|ranked|ranking)\b[^.;:?!]{0,30}", re.I)
+# A question asking what penalties apply needs some said: a sanction, an intervention.
+_SANCTION_ASKED = re.compile(r"\b(penalt(y|ies)|sanctions?|fined|fines)\b", re.I)
+_SANCTION = re.compile(r"\b(penalt\w*|sanction\w*|fined?|fines|interven\w*|special measures|"
+                       r"withdraw\w*|decommission\w*)\b", re.I)
 # Each kind of answer a question can ask for, what the evidence must then hold, and what
-# a refusal says is missing; the first kind the question asks for is the one checked.
+# a refusal says is missing. One kind is checked: the one the question opens with, else
+# the first in this order that it asks for.
 _ANSWER_KINDS = ((_AVERAGE_ASKED, _AVERAGE, "average or benchmark"), (_SHARE_ASKED, _SHARE, "percentage or share"),
                  (_FIGURE_ASKED, _FIGURE, "figure"), (_FINDINGS_ASKED, _FINDINGS, "findings"),
                  (_EUROS_ASKED, _EUROS, "amount in euros"), (_MONEY_ASKED, _MONEY, "amount"),
@@ -169,13 +195,14 @@ _ANSWER_KINDS = ((_AVERAGE_ASKED, _AVERAGE, "average or benchmark"), (_SHARE_ASK
                  (_INDICATOR_ASKED, _INDICATOR, "indicator or target"), (_AREA_ASKED, _AREA, "area"),
                  (_WEIGHTING_ASKED, _WEIGHTING, "weighting"), (_QUESTIONS_ASKED, _QUESTIONS, "questions"),
                  (_AWARD_ASKED, _AWARD, "contract award"),
-                 (_OUTCOME_ASKED, _OUTCOME, "decision taken"), (_TIME_ASKED, _TIME, "length of time"))
+                 (_OUTCOME_ASKED, _OUTCOME, "decision taken"), (_TIME_ASKED, _TIME, "length of time"),
+                 (_RANKING_ASKED, _RANKING, "ranking"), (_SANCTION_ASKED, _SANCTION, "penalty or sanction"))
 # A question asking which organisation did something needs an organisation's name: a
 # capitalised name with a word organisations are called by, that the question itself
 # does not give. (Acronyms do not count: the documents abbreviate every partnership.)
 _ORGANISATION_ASKED = re.compile(r"\bwhich\s+(?:\w+\s+){0,2}?(consultanc\w*|consultants?|organi[sz]ations?|"
                                  r"compan(y|ies)|firms?|providers?|charit(y|ies)|contractors?|suppliers?|councils?|"
-                                 r"(?:local )?authorit(y|ies))\b", re.I)
+                                 r"(?:local )?authorit(y|ies)|PCTs|trusts)\b", re.I)
 _ORGANISATION = re.compile(r"(?-i:\b(?:[A-Z][\w'’&-]*\s+(?:(?:of|for|and|the)\s+)?){0,5}"
                            r"(?:Ltd|Limited|Consult\w*|Associates|Partnership|Programme|Office|Institute|"
                            r"Council|Trust|Department|Agency|University|Foundation|Network|Company|plc|LLP)\b)")
@@ -186,10 +213,23 @@ def asks_organisation(question: str) -> bool:
     return _ORGANISATION_ASKED.search(question) is not None
 
 
+# Words that make up the name of a kind of body ("the Children's Trust", "a Primary Care
+# Trust"), which every local area has: such a name says which kind, not which one.
+_KIND_OF_BODY = frozenset("the a of and for children's children’s young people's people’s primary care trust "
+                          "trusts local authority council partnership strategic commissioning executive "
+                          "group board voluntary community sector".split())
+
+
 def organisation_named(question: str, text: str) -> bool:
-    """True when ``text`` names an organisation that ``question`` does not."""
-    asked = question.lower()
-    return any(found.group(0).lower() not in asked for found in _ORGANISATION.finditer(text))
+    """True when ``text`` names a particular organisation that ``question`` does not:
+    not a kind of body ("the Children's Trust"), nor one named by the question's own
+    words ("Central Bedfordshire Council" when it asks about Central Bedfordshire)."""
+    asked = set(re.findall(r"[\w'’]+", question.lower()))
+    for found in _ORGANISATION.finditer(text):
+        own = [w for w in re.findall(r"[\w'’]+", found.group(0).lower()) if w not in _KIND_OF_BODY]
+        if own and not set(own) <= asked:
+            return True
+    return False
 
 
 # "How often is the framework refreshed?" is answered by a frequency: "on an annual basis".
@@ -218,7 +258,12 @@ def asks_score(question: str) -> bool:
 def missing_answer(question: str, text: str, count: bool = True) -> str:
     """The kind of answer the question asks for ("amount", "date", "person or post",
     "score", ..., and with ``count`` "number") when ``text`` does not give one, else ""."""
-    asked_for = next(((given, kind) for asked, given, kind in _ANSWER_KINDS if asked.search(question)), None)
+    # The kind the question opens with comes first: "who was appointed, and when did they
+    # start?" asks above all for a person. Otherwise the table's order, most specific first.
+    opening = question.lstrip()
+    asked = [(found.start() > 0, i) for i, (pattern, _, _) in enumerate(_ANSWER_KINDS)
+             for found in [pattern.search(opening)] if found]
+    asked_for = _ANSWER_KINDS[min(asked)[1]][1:] if asked else None
     if asked_for is None and (not count or _DECIDES_HOW_MANY.search(question)):
         return ""  # asks for no kind of answer: the text need not be read
     # A paragraph's own number ("7. In March 2006 ...", "8.4 This framework") is no figure.

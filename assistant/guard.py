@@ -346,7 +346,9 @@ def _numbered_beyond(question: str, named: list[str], library: Library) -> str:
 
 
 # "Where are the terms of reference set out?" is answered by the pointer itself.
-_WHERE_ASKED = re.compile(r"\bwhere\b|\bwhich (?:appendix|annexe?|schedule|section|part)\b|\bset out in\b", re.I)
+# ("What are the terms of reference set out in Appendix 3?" asks what they are, not where.)
+_WHERE_ASKED = re.compile(r"\bwhere\b|\bwhich (?:appendix|annexe?|schedule|section|part)\b|"
+                          r"^(?!\W*(?:what|list|summari[sz]e|describe|outline|give)\b).*\bset out in\b", re.I)
 
 
 def _set_out_elsewhere(question: str, library: Library, named: list[str] = ()) -> str:
@@ -391,6 +393,8 @@ def _names_unmentioned(question: str, answering: list[str], library: Library) ->
         words = re.sub(r"['’]s$", "", name)
         for nickname in nicknames:
             words = re.sub(rf"(?<!\w){re.escape(nickname)}(?!\w)", " ", words, flags=re.I)
+        # "North Yorkshire's Strategic Board" less its nickname is "Strategic Board".
+        words = re.sub(r"(?<!\w)['’]s\b", " ", words)
         # A month is a date, not a name: "Haringey's June 2006 proposal".
         words = [w for w in words.split() if w.lower() not in _MONTH_NAMES]
         if words and words[0].lower() in endings:

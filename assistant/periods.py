@@ -32,6 +32,8 @@ _OWN_YEAR = re.compile(r"\b(our|my|your|next|this)\s+((19|20)\d\d)\b", re.I)
 # What happened after the paper, without a year: "when they re-ran it a year later".
 _LATER = re.compile(r"\b(a|one|two|three|\d+)\s+years?\s+(later|on|after)\b|\bthe following year\b|"
                     r"\bsince then\b|"
+                    # "when it came back to a later meeting"
+                    r"\b(?:at\s+)?(?P<meeting>(a|the)\s+(later|subsequent|following|next)\s+(board\s+)?meeting)\b|"
                     # "after its strategy was approved": after what the paper proposes
                     r"\bafter\s+(?:it|its|the|their|this)\b[^?]{0,60}?\b(was|were|had been)\s+"
                     r"(approved|adopted|agreed|signed off|published|launched|implemented)\b", re.I)
@@ -44,8 +46,10 @@ _TURNED_OUT = re.compile(r"\b(did|was|were|had|has|have)\b[^?]{0,60}?\b(finally|
                          r"\b(finally|eventually)\s+\w+ed\b|"
                          r"\b(ended up|end up)\s+\w+ing\b|"
                          r"\b(final|approved|finished|signed[- ]off|agreed)\s+(version|text|draft)\b", re.I)
+# A later edition of a document: "what changed in the 2011 update of the toolkit?"
+_REVISION = re.compile(r"\b((?:19|20)\d\d)\s+(update|revision|refresh|edition|version|rewrite|re-write)\b", re.I)
 # Only a question about what happened can be after the documents that discuss it.
-_PAST_EVENT = re.compile(r"\b(did|was|were|had|has|have)\b[^?]{0,80}\b(adopt\w*|(de)?commission\w*|appoint\w*|"
+_PAST_EVENT = re.compile(r"\b(did|was|were|had|has|have|got)\b[^?]{0,80}\b(adopt\w*|(de)?commission\w*|appoint\w*|"
                          r"agree\w*|approv\w*|decid\w*|spen[dt]\w*|fund\w*|scor\w*|re-?r[au]n\w*|repeat\w*|say|said|actually)\b|"
                          r"\bactually\b", re.I)
 
@@ -65,7 +69,8 @@ def after_documents(question: str, answering: list[str], library: Library) -> st
     later = _LATER.search(question)
     past_event = _PAST_EVENT.search(question) is not None
     if later and past_event:
-        return f"the question asks what happened {later.group(0).lower()}, after the documents were written"
+        when = f"at {later.group('meeting')}" if later.group("meeting") else later.group(0)
+        return f"the question asks what happened {when.lower()}, after the documents were written"
     if past_event and _TURNED_OUT.search(question):
         return "the question asks how things turned out, after the documents were written"
     if not asked:
@@ -73,6 +78,12 @@ def after_documents(question: str, answering: list[str], library: Library) -> st
     def year_of(doc_id: str) -> int | None:
         years = [int(m.group(0)) for m in _YEAR.finditer(library.dates.get(doc_id, ""))]
         return max(years) if years else None
+    docs = set(answering)
+    written = [year_of(d) for d in docs]
+    revision = _REVISION.search(question)
+    if revision and written and None not in written and int(revision.group(1)) > max(written):
+        return (f"the question asks about the {revision.group(1)} {revision.group(2).lower()}, "
+                "after the documents that discuss it were written")
     # A year after every document was written, that none of them mentions ("in its 2023
     # inspection", "the dates for 2025"): nothing in them can be about it.
     latest = [y for y in map(year_of, library.documents) if y is not None]
@@ -84,8 +95,6 @@ def after_documents(question: str, answering: list[str], library: Library) -> st
     # can be after the documents that discuss it; "what was planned for 2007" is not.
     if not past_event:
         return ""
-    docs = set(answering)
-    written = [year_of(d) for d in docs]
     if None in written:
         return ""
     late = ""

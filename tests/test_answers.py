@@ -587,6 +587,31 @@ def test_a_numbered_heading_opens_the_competency_named_only_in_a_passage_of_comp
     ("It must meet the assurance core standards - how many are there?",
      "Services must meet the core standards of the assurance framework.",
      "Services must meet the 11 core standards of the assurance framework."),
+    # "How big", "the maximum ...": an amount.
+    ("How big was the county's pooled budget once it was set up?",
+     "An effective pooled budget will be formed step by step.", "The pooled budget came to £4.2 million."),
+    ("What is the maximum direct payment a family can receive?",
+     "Direct payments and individual budgets give people more control.",
+     "Direct payments are capped at £300 a week."),
+    ("What's the quorum for the Executive's meetings?", "The Executive meets monthly.",
+     "The Executive is quorate when 4 members are present."),
+    ("Does the guide set a target number of health visitors per 1,000 children?",
+     "Health visitors support young children.", "The guide suggests 4 health visitors for every 1,000 children."),
+    ("What scoring scale does the self assessment use?", "The self assessment is an aide memoir.",
+     "Each standard is scored from 1 (not started) to 5 (fully in place)."),
+    ("What does the toolkit say about weighting price against quality when evaluating tenders?",
+     "Commission for quality, efficiency and value.", "Tenders are weighted 60% quality and 40% price."),
+    # Which one stands out needs the evidence to single one out.
+    ("Which of the eight district boards has the widest gap in outcomes?",
+     "The processes of the 8 District Children's Trust Boards will be linked.",
+     "The widest gap is in Tamworth, where outcomes lag the county's."),
+    ("What penalties apply to a trust that fails the assurance process?",
+     "Services must meet the core standards of the assurance framework.",
+     "A trust that fails faces intervention by the strategic health authority."),
+    # A particular organisation, not a kind of body every area has.
+    ("Which organisations has the county named as its preferred providers?",
+     "The Children's Trust will work to the commissioning standards.",
+     "The preferred providers are Barnardo's Trust and Action for Children."),
 ])
 def test_a_question_needs_the_kind_of_answer_it_asks_for_in_the_evidence(question, without, given):
     assert not _judge(question, without).answer
@@ -604,6 +629,13 @@ def test_what_decides_how_many_asks_for_what_decides_not_a_number():
     sentence = "The range of providers depends on the needs of the local population and the market."
     assert _judge("What decides how many providers of specialist services there should be?", sentence).answer
     assert not _judge("How many providers of specialist services should there be?", sentence).answer
+
+
+def test_the_kind_of_answer_a_question_opens_with_is_the_one_checked():
+    plan = "Appoint Joint Commissioning Manager by September 2006."
+    verdict = _judge("Who was actually appointed as Joint Commissioning Manager, and when did they start?", plan)
+    assert not verdict.answer and "person or post" in verdict.reason
+    assert _judge("When was the manager to be appointed, and who by?", plan).answer
 
 
 def test_a_refusal_for_want_of_an_answer_says_what_kind_was_missing():
@@ -636,6 +668,9 @@ def test_a_name_cut_short_by_a_documents_nickname_loses_its_joining_word():
                                     ["cb"], library) == ""
     assert guard._names_unmentioned("What is the Scrutiny Panel of Central Bedfordshire for?",
                                     ["cb"], library) == "Scrutiny Panel"
+    # A possessive left behind by the nickname is no part of the name.
+    assert guard._names_unmentioned("How will Central Bedfordshire's Commissioning Executive sign it off?",
+                                    ["cb"], library) == ""
 
 
 def test_who_chairs_is_answered_only_by_a_text_saying_who_chairs():
@@ -705,6 +740,24 @@ def test_a_season_after_the_paper_was_written_is_not_answered():
     assert _judge("Did they plan anything for spring 2006?", sentence, library=library).answer
 
 
+def test_a_later_meeting_or_a_later_edition_is_after_the_paper():
+    sentence = "The Board approved a proposal to develop a commissioning handbook, to come back in the autumn."
+    library = guard.Library({"guide": sentence}.get, ["guide"], {"guide": "June 2010"})
+    later = _judge("Did the Board approve the handbook when it came back to a later meeting?", sentence,
+                   library=library)
+    assert not later.answer and "at a later meeting" in later.reason
+    edition = _judge("What changed in the 2011 update of the commissioning handbook?", sentence, library=library)
+    assert not edition.answer and "2011 update" in edition.reason
+    assert _judge("What did the Board approve about the handbook?", sentence, library=library).answer
+    assert _judge("What changed in the 2010 update of the handbook?", sentence, library=library).answer
+
+
+def test_a_score_the_question_gives_asks_for_its_meaning_not_a_score():
+    sentence = "On the scale, 1 means no arrangements are in place and 5 means they are fully embedded."
+    assert _judge("On the self-analysis scale, what does a score of 1 mean, and what does 5 mean?", sentence).answer
+    assert _judge("On the 1-5 scoring scale, what does a 1 mean and what does a 5 mean?", sentence).answer
+
+
 def test_a_question_asking_what_a_study_found_needs_findings():
     mention = "A programme of pathfinders will develop models of best practice, as recommended by the review."
     _needs("What did the pathfinders find when they were evaluated?", "findings", mention,
@@ -735,6 +788,7 @@ def test_what_a_document_sets_out_in_an_appendix_it_lacks_is_not_answered():
     lacking = verdict("What do the terms of reference say about who sits on the Executive?")
     assert not lacking.answer and "Appendix 3" in lacking.reason and "Terms of Reference" in lacking.reason
     assert verdict("Where are the Executive's terms of reference set out?").answer  # the pointer answers
+    assert not verdict("What are the terms of reference for the Executive set out in Appendix 3?").answer
     assert verdict("How often does the Executive meet?").answer  # asks about something else
     # ... or about the missing appendix itself.
     appendix = verdict("What does Appendix 3 say about the quorum for Executive meetings?")
