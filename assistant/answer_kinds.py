@@ -106,8 +106,9 @@ _SCORE = re.compile(r"(?<![.\d-])\b[0-5]\b(?![.\d-]|\s*(years?|months?|weeks?|da
 # A question asking what a body decided or concluded needs a decision reported: a paper
 # written for a meeting proposes, it does not record what the meeting then decided.
 _OUTCOME_ASKED = re.compile(r"\bwhat did\b[^?]{0,80}\b(decide|conclude|resolve|rule)\b", re.I)
+# (What a review concluded may be what "the report identified".)
 _OUTCOME = re.compile(r"\b(agreed|decided|concluded|approved|resolved|endorsed|felt|considered|found|"
-                      r"recommended|requested|rejected|noted|accepted)\b", re.I)
+                      r"recommended|requested|rejected|noted|accepted|identified|highlighted|showed|revealed)\b", re.I)
 # A question asking what a study or review found ("what did the pathfinders find?", "the
 # main findings of ...") needs findings reported, not the study merely named. ("What did
 # the self-analysis show?" is often answered by scores, so "show" is not taken to ask.)
@@ -150,8 +151,9 @@ _AVERAGE = re.compile(r"\b(average|benchmark\w*|comparators?|statistical neighbo
 _PARAGRAPH_NUMBER = re.compile(r"(?:^|(?<=[.!?:;]\s)|(?<=\n))\d{1,2}(?:\.\d{1,2})*\.?\s")
 # A question asking which areas were picked ("which local areas were chosen as
 # pathfinders?") needs a place named: a county, borough, city, council or trust.
+# ("Which areas were the protocols to cover?" asks for topics, not places.)
 _AREA_ASKED = re.compile(r"\bwhich\s+(?:\w+\s+){0,2}?(areas|localities|sites|places|pathfinders|pilots)\s+"
-                         r"(were|was|have|had|did)\b", re.I)
+                         r"(were|was|have|had|did)\b(?![^?]{0,40}\bcover)", re.I)
 _AREA = re.compile(r"(?-i:\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*\s+(?:County|Borough|City|Council|Trust)\b|"
                    r"\b(?:County|Borough|City) of [A-Z])")
 # A question asking what weighting is given ("what price/quality weighting?") needs one:

@@ -631,6 +631,13 @@ def test_what_decides_how_many_asks_for_what_decides_not_a_number():
     assert not _judge("How many providers of specialist services should there be?", sentence).answer
 
 
+def test_topic_areas_and_a_reviews_conclusion_are_not_places_and_decisions():
+    assert _judge("Which areas were the protocols to cover?", "The protocols cover information sharing.").answer
+    assert _judge("What did the consultancy work conclude about commissioning?",
+                  "Overall, the report identified a broad range of commissioning activity.").answer
+    assert not _judge("What did the board decide about the handbook?", "A handbook is a useful tool.").answer
+
+
 def test_the_kind_of_answer_a_question_opens_with_is_the_one_checked():
     plan = "Appoint Joint Commissioning Manager by September 2006."
     verdict = _judge("Who was actually appointed as Joint Commissioning Manager, and when did they start?", plan)
