@@ -178,9 +178,11 @@ _AWARD = re.compile(r"\b(awarded|won|winning|successful (bidder|provider|tendere
 _RANKING_ASKED = re.compile(r"\bwhich\b[^?]{0,80}?\b(has|had|have|gets?|got|spends?|spent|shows?|showed|is|was)\s+"
                             r"the\s+(biggest|largest|widest|highest|lowest|smallest|greatest|most|least|best|worst|"
                             r"fewest|strongest|weakest)\b", re.I)
-# (With what follows it, as for an average: the question's own "widest gap" is no ranking.)
-_RANKING = re.compile(r"\b(biggest|largest|widest|highest|lowest|smallest|greatest|most|least|best|worst|fewest|"
-                      r"strongest|weakest|top|ranked|ranking)\b[^.;:?!]{0,30}", re.I)
+# (With what follows it, as for an average: the question's own "widest gap" is no ranking.
+# "Most" and "least" only after "the": not "at least", "most children"; and not "the best
+# way".)
+_RANKING = re.compile(r"\b(biggest|largest|widest|highest|lowest|smallest|greatest|fewest|strongest|weakest|"
+                      r"ranked|ranking|the\s+(most|least))\b[^.;:?!]{0,30}", re.I)
 # A question asking what penalties apply needs some said: a sanction, an intervention.
 _SANCTION_ASKED = re.compile(r"\b(penalt(y|ies)|sanctions?|fined|fines)\b", re.I)
 _SANCTION = re.compile(r"\b(penalt\w*|sanction\w*|fined?|fines|interven\w*|special measures|"
