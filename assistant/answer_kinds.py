@@ -175,14 +175,13 @@ _AWARD = re.compile(r"\b(awarded|won|winning|successful (bidder|provider|tendere
                     r"(contract|tender)s? (was|were|has been|have been) (let|given|placed))\b", re.I)
 # A question asking which one stands out ("which district has the widest gap?") needs the
 # evidence to rank or single one out, not merely to name them all.
+_SUPERLATIVES = "biggest|largest|widest|highest|lowest|smallest|greatest|fewest|strongest|weakest"
 _RANKING_ASKED = re.compile(r"\bwhich\b[^?]{0,80}?\b(has|had|have|gets?|got|spends?|spent|shows?|showed|is|was)\s+"
-                            r"the\s+(biggest|largest|widest|highest|lowest|smallest|greatest|most|least|best|worst|"
-                            r"fewest|strongest|weakest)\b", re.I)
+                            rf"the\s+({_SUPERLATIVES}|most|least|best|worst)\b", re.I)
 # (With what follows it, as for an average: the question's own "widest gap" is no ranking.
 # "Most" and "least" only after "the": not "at least", "most children"; and not "the best
 # way".)
-_RANKING = re.compile(r"\b(biggest|largest|widest|highest|lowest|smallest|greatest|fewest|strongest|weakest|"
-                      r"ranked|ranking|the\s+(most|least))\b[^.;:?!]{0,30}", re.I)
+_RANKING = re.compile(rf"\b({_SUPERLATIVES}|ranked|ranking|the\s+(most|least))\b[^.;:?!]{{0,30}}", re.I)
 # A question asking what penalties apply needs some said: a sanction, an intervention.
 _SANCTION_ASKED = re.compile(r"\b(penalt(y|ies)|sanctions?|fined|fines)\b", re.I)
 _SANCTION = re.compile(r"\b(penalt\w*|sanction\w*|fined?|fines|interven\w*|special measures|"
@@ -265,8 +264,11 @@ def missing_answer(question: str, text: str, count: bool = True) -> str:
     # The kind the question opens with comes first: "who was appointed, and when did they
     # start?" asks above all for a person. Otherwise the table's order, most specific first.
     opening = question.lstrip()
-    asked = [(found.start() > 0, i) for i, (pattern, _, _) in enumerate(_ANSWER_KINDS)
-             for found in [pattern.search(opening)] if found]
+    asked = []  # (not at the opening, place in the table) of each kind asked
+    for place, (pattern, _, _) in enumerate(_ANSWER_KINDS):
+        found = pattern.search(opening)
+        if found:
+            asked.append((found.start() > 0, place))
     asked_for = _ANSWER_KINDS[min(asked)[1]][1:] if asked else None
     if asked_for is None and (not count or _DECIDES_HOW_MANY.search(question)):
         return ""  # asks for no kind of answer: the text need not be read

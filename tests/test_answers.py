@@ -655,6 +655,11 @@ def test_a_refusal_for_want_of_an_answer_says_what_kind_was_missing():
         "the passages found give no number for what the question asks"
 
 
+def _paper(text: str, written: str = "") -> guard.Library:
+    """A library of one document, "guide", holding ``text`` and written on ``written``."""
+    return guard.Library({"guide": text}.get, ["guide"], {"guide": written} if written else {})
+
+
 def _needs(question: str, kind: str, lacking: str, giving: str) -> None:
     """``question`` is refused for want of ``kind`` on ``lacking`` and answered on ``giving``."""
     refused = _judge(question, lacking)
@@ -732,7 +737,7 @@ def test_a_law_or_a_year_no_document_mentions_is_not_answered():
 
 def test_a_month_typed_short_after_the_paper_was_written_is_not_answered():
     sentence = "Appoint Joint Commissioning Manager by September 2006."
-    library = guard.Library({"guide": sentence}.get, ["guide"], {"guide": "12 June 2006"})
+    library = _paper(sentence, "12 June 2006")
     for month in ("Sept 2006", "Sep. 2006", "September 2006"):
         verdict = _judge(f"Did they actually appoint the manager in {month}?", sentence, library=library)
         assert not verdict.answer and month.replace(".", "") in verdict.reason
@@ -742,7 +747,7 @@ def test_a_month_typed_short_after_the_paper_was_written_is_not_answered():
 
 def test_a_season_after_the_paper_was_written_is_not_answered():
     sentence = "Early-stage joint commissioning will begin in autumn 2006."
-    library = guard.Library({"guide": sentence}.get, ["guide"], {"guide": "12 June 2006"})
+    library = _paper(sentence, "12 June 2006")
     late = _judge("Which services did they actually pick for the first round in autumn 2006?", sentence,
                   library=library)
     assert not late.answer and "Autumn 2006" in late.reason
@@ -752,7 +757,7 @@ def test_a_season_after_the_paper_was_written_is_not_answered():
 
 def test_a_later_meeting_or_a_later_edition_is_after_the_paper():
     sentence = "The Board approved a proposal to develop a commissioning handbook, to come back in the autumn."
-    library = guard.Library({"guide": sentence}.get, ["guide"], {"guide": "June 2010"})
+    library = _paper(sentence, "June 2010")
     later = _judge("Did the Board approve the handbook when it came back to a later meeting?", sentence,
                    library=library)
     assert not later.answer and "at a later meeting" in later.reason
@@ -835,7 +840,7 @@ def test_an_amount_asked_in_euros_needs_one_in_euros():
 
 def test_a_score_from_a_rerun_after_the_paper_is_not_answered():
     sentence = "The group scored itself 2 against standard 4."
-    library = guard.Library({"guide": sentence}.get, ["guide"], {"guide": "20 July 2009"})
+    library = _paper(sentence, "20 July 2009")
     late = _judge("What did they score when they re-ran the self-evaluation in 2010?", sentence, library=library)
     assert not late.answer and "2010" in late.reason
     assert _judge("What did they score on standard 4 in 2009?", sentence, library=library).answer
@@ -843,7 +848,7 @@ def test_a_score_from_a_rerun_after_the_paper_is_not_answered():
 
 def test_what_happened_in_a_financial_year_not_over_when_the_paper_was_written_is_not_answered():
     sentence = "Services that do not deliver outcomes will be decommissioned."
-    library = guard.Library({"guide": sentence}.get, ["guide"], {"guide": "2 November 2009"})
+    library = _paper(sentence, "2 November 2009")
     late = _judge("Which services did the trust decommission in 2009/10?", sentence, library=library)
     assert not late.answer and "2009/10" in late.reason
     assert _judge("Which services did the trust decommission in 2008-09?", sentence, library=library).answer
@@ -944,7 +949,7 @@ def test_a_review_named_by_a_name_no_document_mentions_is_not_answered():
     from assistant.evidence import Evidence, Unit
 
     sentence = "Section 10 of the Children Act 2004 requires partners to co-operate."
-    library = guard.Library({"guide": sentence}.get, ["guide"], {})
+    library = _paper(sentence)
     evidence = Evidence(results=[_passage("guide", 0, sentence, ("Guide",))],
                         chosen=[Unit(0, sentence, 0, len(sentence))], coverage=0.9, similarity=0.6, strict_coverage=0.9)
     def verdict(question: str, unknown_names: list[str]):
