@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from assistant import guard, query_adapter
+from assistant import guard, query_adapter, sequences
 from assistant.answer import Answer, AnswerSentence, Citation
 from assistant.documents import without_markup
 from assistant.embedding import vocabulary
@@ -43,6 +43,11 @@ PROMPT_WORDS = 150  # of passages in an LLM prompt: ~200 tokens, read in ~2 s on
 # How much better the question's own evidence must answer it than the evidence found at
 # a step page's focus for the answer to leave the step (see ``_focused`` and ``_fit``).
 FOCUS_MARGIN = 0.15
+# Words that name no topic, which the documents happen not to use: a question holding
+# them is not about something the documents do not know.
+_NO_TOPIC = frozenset("enough else anything something everything nothing anyone someone everyone "
+                      "anybody somebody whatever whichever whoever otherwise instead rather quite "
+                      "maybe perhaps yeah okay".split())
 MAX_SENTENCES = 4  # asked of an LLM; the system prompt must not vary, so its prefix is reused
 
 
@@ -139,7 +144,10 @@ class Answerer:
             yield "answer", answer
             return
         if backend == "extractive":
-            self._compose(answer, evidence)
+            # A question asking for a whole numbered run ("the nine steps") is answered with
+            # the run's headings, which no single passage holds.
+            catalog = self.retriever.catalog
+            self._compose(answer, sequences.evidence_for(searched, evidence, catalog) or evidence)
             yield "answer", answer
             return
         try:
@@ -210,8 +218,9 @@ class Answerer:
         in_names = {w.lower() for name in names for w in name.split()}
         words = [w for w in dict.fromkeys(re.findall(r"[A-Za-z][A-Za-z’']{2,}", question))
                  if w.lower() not in in_names and not nickname(w) and not lexical.knows(w)
-                 # an adverb ("rarely") says how, not what about
-                 and not w.lower().endswith("ly")]
+                 # an adverb ("rarely") says how, not what about, and so does a word
+                 # of no topic ("is a snapshot enough, or something else?")
+                 and not w.lower().endswith("ly") and w.lower() not in _NO_TOPIC]
         return names, words
 
     # --- extractive ----------------------------------------------------------------
