@@ -14,7 +14,7 @@ import re
 MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 # What a "how much / how many" question needs the evidence to hold.
 _MONEY_ASKED = re.compile(r"\bhow much\b[^?]{0,80}\b(put(ting)?|pa(y|id|ying)|charg\w*|contribut\w*|spen[dt]\w*|cost(s|ing)?|"
-                          r"allocat\w*|invest\w*)\b|"
+                          r"allocat\w*|invest\w*|sav(e|ed|es|ing|ings))\b|"
                           # "how big was the pooled budget?", "the maximum direct payment"
                           r"\b(how much|how big|how large|total|overall|annual|yearly|maximum|minimum|biggest|"
                           r"largest|smallest)\b"
@@ -24,7 +24,9 @@ _MONEY_ASKED = re.compile(r"\bhow much\b[^?]{0,80}\b(put(ting)?|pa(y|id|ying)|ch
                           r"\bwhat (was|is) the\s+(?:[\w-]+\s+){0,2}?(funding|funds|money|budgets?|spend(ing)?|"
                           r"costs?|value|income|grants?|investment|rate|price|fees?|tariff|charges?|wages?)\b|\bsalary\b|"
                           r"\bpay (band|grade|scale)\b|\b(hourly|daily|weekly|unit)\s+(rate|price|cost|fee|pay)\b|"
-                          r"\b(procurement|tender\w*|financial|contract)\s+thresholds?\b|\bin (euros|pounds)\b|"
+                          r"\b(procurement|tender\w*|financial|contract)\s+(?:value\s+)?thresholds?\b|"
+                          # "what contract value triggers a formal tender?"
+                          r"\bwhat\s+(contract|tender|spend(ing)?|financial)\s+(values?|levels?|amounts?|limits?)\b|\bin (euros|pounds)\b|"
                           # "the threshold for social care contracts"
                           r"\bthresholds?\s+for\s+(?:[\w'’-]+\s+){0,4}?(contracts?|tenders?|procurements?|purchases?)\b|"
                           # "what funding level ...", "what did MWB charge Haringey?"
@@ -66,7 +68,7 @@ _PERSON_ASKED = re.compile(r"\bwhich\s+(?:\w+\s+)?(councillor|person|officer|ind
                            # "what is the name of the person appointed as ...?"
                            r"\bnames?\s+of\s+the\s+(?:[\w-]+\s+){0,2}?(person|people|officer|individual|manager|lead|"
                            r"director|councillor)\b|"
-                           r"\bwho\s+(was|were|has been|is|got|gets)\s+(?:\w+ly\s+)?(appointed|recruited|employed)\b|"
+                           r"\bwho\s+(?:\w+ly\s+)?(was|were|has been|is|got|gets)\s+(?:\w+ly\s+)?(appointed|recruited|employed)\b|"
                            r"\bwho\s+(got|gets|landed|filled|was given)\s+(the|that)\s+(?:[\w-]+\s+){0,3}?"
                            r"(job|post|role|position)\b|"
                            r"\bwho\s+did\b[^?]{0,60}\b(nominate|appoint|choose|pick|select|recruit|employ|hire)\b|"
@@ -186,6 +188,19 @@ _RANKING = re.compile(rf"\b({_SUPERLATIVES}|ranked|ranking|the\s+(most|least))\b
 _SANCTION_ASKED = re.compile(r"\b(penalt(y|ies)|sanctions?|fined|fines)\b", re.I)
 _SANCTION = re.compile(r"\b(penalt\w*|sanction\w*|fined?|fines|interven\w*|special measures|"
                        r"withdraw\w*|decommission\w*)\b", re.I)
+# "How often is the framework refreshed?" is answered by a frequency: "on an annual basis".
+_FREQUENCY_ASKED = re.compile(r"\bhow (often|frequently|regularly)\b|\b(what|which) (frequency|intervals?)\b|"
+                              r"\b(monitoring|review|reporting|meeting|visit|inspection)\s+frequency\b|\bfrequency of\b",
+                              re.I)
+_FREQUENCY = re.compile(r"\b(annual(ly)?|yearly|quarterly|monthly|weekly|fortnightly|daily|bi-?annual(ly)?|"
+                        r"six-monthly|termly|every\s+(?:\w+\s+){0,2}?(years?|months?|quarters?|weeks?|meetings?)|"
+                        r"each\s+(year|month|quarter|week|meeting)|once an?|twice an?|times an?|per (year|annum|month)|"
+                        r"at least (once|twice))\b", re.I)
+# "When is the standards document next due for review?" is answered by a date, or by how
+# often it is reviewed ("reviewed annually").
+_DUE_ASKED = re.compile(r"\bwhen\s+(is|are|will)\b[^?]{0,90}\b(next\s+due|due\s+(for|to)|expire|run\s+out)\b", re.I)
+_DATE_OR_FREQUENCY = re.compile(f"{_DATE.pattern}|{_FREQUENCY.pattern}", re.I)
+
 # Each kind of answer a question can ask for, what the evidence must then hold, and what
 # a refusal says is missing. One kind is checked: the one the question opens with, else
 # the first in this order that it asks for.
@@ -193,7 +208,8 @@ _ANSWER_KINDS = ((_AVERAGE_ASKED, _AVERAGE, "average or benchmark"), (_SHARE_ASK
                  (_FIGURE_ASKED, _FIGURE, "figure"), (_FINDINGS_ASKED, _FINDINGS, "findings"),
                  (_EUROS_ASKED, _EUROS, "amount in euros"), (_MONEY_ASKED, _MONEY, "amount"),
                  (_MEASURE_ASKED, _FIGURE, "figure"),
-                 (_DATE_ASKED, _DATE, "date"), (_CHAIR_ASKED, _CHAIRED, "chair"),
+                 (_DATE_ASKED, _DATE, "date"), (_DUE_ASKED, _DATE_OR_FREQUENCY, "date"),
+                 (_CHAIR_ASKED, _CHAIRED, "chair"),
                  (_PERSON_ASKED, _PERSON, "person or post"), (_SCORE_ASKED, _SCORE, "score"),
                  (_INDICATOR_ASKED, _INDICATOR, "indicator or target"), (_AREA_ASKED, _AREA, "area"),
                  (_WEIGHTING_ASKED, _WEIGHTING, "weighting"), (_QUESTIONS_ASKED, _QUESTIONS, "questions"),
@@ -205,7 +221,11 @@ _ANSWER_KINDS = ((_AVERAGE_ASKED, _AVERAGE, "average or benchmark"), (_SHARE_ASK
 # does not give. (Acronyms do not count: the documents abbreviate every partnership.)
 _ORGANISATION_ASKED = re.compile(r"\bwhich\s+(?:\w+\s+){0,2}?(consultanc\w*|consultants?|organi[sz]ations?|"
                                  r"compan(y|ies)|firms?|providers?|charit(y|ies)|contractors?|suppliers?|councils?|"
-                                 r"(?:local )?authorit(y|ies)|PCTs|trusts)\b", re.I)
+                                 r"(?:local )?authorit(y|ies)|PCTs|trusts)\b|"
+                                 # "which of Staffordshire's 8 District Children's Trust Boards ...?"
+                                 # (one that "has the widest gap" asks for a ranking)
+                                 r"\bwhich\s+of\s+(?:[\w'’-]+\s+){0,6}?(boards|councils|trusts|partnerships|"
+                                 r"authorities|PCTs)\s+(have|had|are|were)\b", re.I)
 _ORGANISATION = re.compile(r"(?-i:\b(?:[A-Z][\w'’&-]*\s+(?:(?:of|for|and|the)\s+)?){0,5}"
                            r"(?:Ltd|Limited|Consult\w*|Associates|Partnership|Programme|Office|Institute|"
                            r"Council|Trust|Department|Agency|University|Foundation|Network|Company|plc|LLP)\b)")
@@ -233,14 +253,6 @@ def organisation_named(question: str, text: str) -> bool:
         if own and not set(own) <= asked:
             return True
     return False
-
-
-# "How often is the framework refreshed?" is answered by a frequency: "on an annual basis".
-_FREQUENCY_ASKED = re.compile(r"\bhow (often|frequently|regularly)\b|\b(what|which) (frequency|intervals?)\b", re.I)
-_FREQUENCY = re.compile(r"\b(annual(ly)?|yearly|quarterly|monthly|weekly|fortnightly|daily|bi-?annual(ly)?|"
-                        r"six-monthly|termly|every\s+(?:\w+\s+){0,2}?(years?|months?|quarters?|weeks?|meetings?)|"
-                        r"each\s+(year|month|quarter|week|meeting)|once an?|twice an?|times an?|per (year|annum|month)|"
-                        r"at least (once|twice))\b", re.I)
 
 
 def asks_frequency(question: str) -> bool:

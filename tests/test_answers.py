@@ -615,10 +615,31 @@ def test_a_numbered_heading_opens_the_competency_named_only_in_a_passage_of_comp
     ("Which organisations has the county named as its preferred providers?",
      "The Children's Trust will work to the commissioning standards.",
      "The preferred providers are Barnardo's Trust and Action for Children."),
+    ("Which of the county's district partnerships have signed the compact so far?",
+     "The district partnerships will be linked to the county's compact.",
+     "The Tamworth Partnership and the Lichfield Partnership have signed the compact."),
+    # Savings, thresholds and what value triggers a tender: amounts.
+    ("How much has the council saved by decommissioning its day centres?",
+     "Decommissioning can have serious political consequences.", "Decommissioning saved £1.3 million a year."),
+    ("What contract value triggers a full tender under the council's rules?",
+     "Services must offer value for money.", "Contracts worth over £75,000 must be tendered."),
+    # When something is next due is a date, or how often it comes round.
+    ("When is the county's compact next due for review?", "The compact sets out how partners work together.",
+     "The compact is reviewed every three years."),
+    ("Who eventually got appointed as the joint commissioning manager?",
+     "The paper proposes a jointly funded post of joint commissioning manager.",
+     "The post was filled by Dr Jane Brown – PCT."),
 ])
 def test_a_question_needs_the_kind_of_answer_it_asks_for_in_the_evidence(question, without, given):
     assert not _judge(question, without).answer
     assert _judge(question, given).answer
+
+
+def test_words_that_name_no_topic_do_not_make_a_question_unknown(answerer):
+    # Neither "enough" nor "else" is a word of the small corpus; the question is about it.
+    answer = answerer.ask("Is a twice-yearly provider visit enough, or should contract officers do something else?")
+    assert not answer.refused, answer.refusal
+    assert "twice a year" in answer.text
 
 
 def test_the_case_for_a_funded_post_does_not_ask_for_an_amount():
