@@ -201,12 +201,22 @@ _FREQUENCY = re.compile(r"\b(annual(ly)?|yearly|quarterly|monthly|weekly|fortnig
 _DUE_ASKED = re.compile(r"\bwhen\s+(is|are|will)\b[^?]{0,90}\b(next\s+due|due\s+(for|to)|expire|run\s+out)\b", re.I)
 _DATE_OR_FREQUENCY = re.compile(f"{_DATE.pattern}|{_FREQUENCY.pattern}", re.I)
 
+# A question asking how a contract pays ("what payment mechanism does the standard contract
+# use?") needs payment spoken of: a tariff, a block contract, payment by results.
+_PAYMENT_ASKED = re.compile(r"\bpayment\s+(mechanisms?|terms|models?|methods?|arrangements?|basis|systems?|schedules?)\b",
+                            re.I)
+# (With the word after it: the question's own "payment" gives nothing, "payment linked to
+# work done" does.)
+_PAYMENT = re.compile(r"\bpa(y|ys|id|ying|yment|yments)\s+[\w-]+|\btariffs?\b|\bblock (contract|payment)s?\b|"
+                      r"\bcost and volume\b|\bPbR\b", re.I)
+
 # Each kind of answer a question can ask for, what the evidence must then hold, and what
 # a refusal says is missing. One kind is checked: the one the question opens with, else
 # the first in this order that it asks for.
 _ANSWER_KINDS = ((_AVERAGE_ASKED, _AVERAGE, "average or benchmark"), (_SHARE_ASKED, _SHARE, "percentage or share"),
                  (_FIGURE_ASKED, _FIGURE, "figure"), (_FINDINGS_ASKED, _FINDINGS, "findings"),
                  (_EUROS_ASKED, _EUROS, "amount in euros"), (_MONEY_ASKED, _MONEY, "amount"),
+                 (_PAYMENT_ASKED, _PAYMENT, "payment arrangement"),
                  (_MEASURE_ASKED, _FIGURE, "figure"),
                  (_DATE_ASKED, _DATE, "date"), (_DUE_ASKED, _DATE_OR_FREQUENCY, "date"),
                  (_CHAIR_ASKED, _CHAIRED, "chair"),

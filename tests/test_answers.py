@@ -626,6 +626,10 @@ def test_a_numbered_heading_opens_the_competency_named_only_in_a_passage_of_comp
     # When something is next due is a date, or how often it comes round.
     ("When is the county's compact next due for review?", "The compact sets out how partners work together.",
      "The compact is reviewed every three years."),
+    # How a contract pays needs payment spoken of.
+    ("What payment terms does the council's framework contract for short breaks set?",
+     "Guidance will support the implementation of the framework contract for short breaks.",
+     "Providers are paid monthly in arrears under a block contract."),
     ("Who eventually got appointed as the joint commissioning manager?",
      "The paper proposes a jointly funded post of joint commissioning manager.",
      "The post was filled by Dr Jane Brown – PCT."),
