@@ -370,11 +370,17 @@ def numbered_sections(index: LexicalIndex) -> dict[str, dict[str, int]]:
     {"haringey-...": {"Phase": 3, "Annex": 3}}."""
     last: dict[str, dict[str, int]] = {}
     for chunk in index.chunks:
-        found = _NUMBERED_SECTION.match(chunk.section or "")
+        found = section_number(chunk.section)
         if found:
             own = last.setdefault(chunk.doc_id, {})
-            own[found.group(1)] = max(own.get(found.group(1), 0), int(found.group(2)))
+            own[found[0]] = max(own.get(found[0], 0), found[1])
     return last
+
+
+def section_number(section: str | None) -> tuple[str, int] | None:
+    """The kind and number of a section the chunker labelled so: "Step 6" -> ("Step", 6)."""
+    found = _NUMBERED_SECTION.match(section or "")
+    return (found.group(1), int(found.group(2))) if found else None
 
 
 # "4. Collaborate with clinicians", "Standard 4: We have ...", "Annex 3: Joint ...".

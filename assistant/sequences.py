@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from assistant.catalog import ChunkRecord
 from assistant.evidence import Evidence
-from assistant.retrieval import SearchResult
+from assistant.retrieval import SearchResult, section_number
 from assistant.units import Unit
 
 NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -36,7 +36,6 @@ _ASKED = re.compile(
 # which the documents may describe in prose.
 _ONE_OF = re.compile(r"\b(?:steps?|stages?|parts?|phases?|competenc(?:y|ies))\s+(?:\d|for\b|to\b|when\b|involved\b)|"
                      r"\b(?:first|second|third|last|final|early|later|which|each)\b", re.I)
-_LABELLED = re.compile(r"^(Step|Stage|Part|Phase|Competency)\s+(\d+)$")
 _HEADED = re.compile(r"^(?:\d+(?:\.\d+)*\s+)?(Step|Stage|Part|Phase)\s+(\d+)\b", re.I)
 MIN_ITEMS = 3
 # "... competencies, and are they only meant for the NHS?": the question goes on to ask more.
@@ -61,6 +60,7 @@ class Item:
     chunk: ChunkRecord
     start: int  # offsets of the heading line in the document's text
     end: int
+    line: str  # the heading line itself
 
 
 def asked(question: str) -> Asked | None:
@@ -126,7 +126,7 @@ def _runs(chunks: list[ChunkRecord], text: str) -> dict[str, list[Item]]:
             continue  # a later chunk of the same item, or a later run ("PHASE 1" of an annex)
         span = _heading_line(chunk, text)
         # An item without a readable heading (None) spoils its run.
-        firsts.setdefault(label, {})[number] = Item(number, chunk, *span) if span else None
+        firsts.setdefault(label, {})[number] = Item(number, chunk, *span, text[slice(*span)]) if span else None
     runs = {}
     for label, items in firsts.items():
         numbers = sorted(items)
@@ -139,9 +139,9 @@ def _runs(chunks: list[ChunkRecord], text: str) -> dict[str, list[Item]]:
 def _numbered(chunk: ChunkRecord) -> tuple[str, int] | None:
     """The chunk's label and number, from its section label or, failing that, its heading
     ("4.1 Phase 1: needs assessment and strategic planning")."""
-    match = _LABELLED.match(chunk.section.strip())
-    if match:
-        return match.group(1), int(match.group(2))
+    labelled = section_number(chunk.section)
+    if labelled:
+        return labelled
     heading = chunk.heading_path[-1].strip() if chunk.heading_path else ""
     match = _HEADED.match(heading)
     return (match.group(1).title(), int(match.group(2))) if match else None
@@ -180,11 +180,10 @@ def evidence_for(question: str, evidence: Evidence, catalog) -> Evidence | None:
         return None
     results, units = [], []
     for i, item in enumerate(items):
-        text = catalog.document_text(item.chunk.doc_id) or ""
         results.append(SearchResult(chunks=(item.chunk,), best=item.chunk,
                                     document=documents[item.chunk.doc_id], score=0.0,
                                     text=item.chunk.text))
-        units.append(Unit(i, text[item.start:item.end], item.start, item.end, heading=True))
+        units.append(Unit(i, item.line, item.start, item.end, heading=True))
     if want.more:
         units += [replace(u, result=u.result + len(items)) for u in evidence.chosen]
         results += evidence.results

@@ -8,10 +8,8 @@ import pytest
 
 from assistant.answering import Answerer
 from assistant.catalog import Catalog
-from assistant.ingest import add_document, ingest
 from assistant.sequences import asked
-from assistant.settings import Settings
-from fixtures.documents import write_small_corpus
+from fixtures.documents import small_library
 
 STEPS = ["Step 1. Gather the views of families", "Step 2. Agree the priorities for the year",
          "Step 3. Buy the services", "Step 4. Check the results with families"]
@@ -31,14 +29,8 @@ CYCLE_GUIDE = (
 
 @pytest.fixture(scope="module")
 def answerer(tmp_path_factory) -> Answerer:
-    root = tmp_path_factory.mktemp("sequences")
-    write_small_corpus(root / "corpus")
-    settings = Settings(data_dir=root / "data", corpus_dir=root / "corpus")
-    assert ingest(settings, progress=False).ok
-    guide = root / "cycle.md"
-    guide.write_text(CYCLE_GUIDE, encoding="utf-8")
-    assert add_document(settings, guide, title="Family Support Cycle Guide", progress=False).ok
-    return Answerer(settings)
+    return Answerer(small_library(tmp_path_factory.mktemp("sequences"),
+                                  {"Family Support Cycle Guide": ("cycle.md", CYCLE_GUIDE)}))
 
 
 @pytest.mark.parametrize("question, labels, count", [
