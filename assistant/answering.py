@@ -20,7 +20,7 @@ from assistant import guard, query_adapter, sequences
 from assistant.answer import Answer, AnswerSentence, Citation
 from assistant.documents import without_markup
 from assistant.embedding import vocabulary
-from assistant.evidence import Evidence, Unit, embed_with, select
+from assistant.evidence import Evidence, Unit, select
 from assistant.followup import standalone
 from assistant.injection import looks_like_injection
 from assistant.llms.base import LLMError
@@ -28,6 +28,7 @@ from assistant.prompting import render
 from assistant.query import Query, acronyms, clean_question, prepare
 from assistant.retrieval import Retriever, SearchResult
 from assistant.settings import Settings
+from assistant.unit_vectors import UnitVectors, embed_for_scoring
 from assistant.verification import Verifier, split_sentences
 
 BACKENDS = ("extractive", "local", "openai")
@@ -68,6 +69,7 @@ class Answerer:
         self._lock = threading.Lock()
         self._library_key: tuple | None = None
         self._library_cached: guard.Library | None = None
+        self._unit_vectors: UnitVectors | None = None
 
     # --- public -------------------------------------------------------------------
     def warm_up(self, backend: str | None = None) -> None:
@@ -76,6 +78,7 @@ class Answerer:
         it last evaluated, so later questions pay only for their own passages)."""
         self.retriever.warm_up()
         self._adapter()
+        self._units().load()
         if (backend or self.settings.backend) == "local":
             client = self._client("local")
             client.warm_up()
@@ -333,8 +336,15 @@ class Answerer:
                     self._clients[backend] = OpenAIChat(self.settings)
             return self._clients[backend]
 
+    def _units(self) -> UnitVectors:
+        with self._lock:
+            if self._unit_vectors is None:
+                self._unit_vectors = UnitVectors(self.settings, self.retriever.encoder())
+            return self._unit_vectors
+
     def _embed(self):
-        return embed_with(self.retriever.encoder())
+        """``embed(texts)`` for scoring: the first text live, the documents' units kept."""
+        return embed_for_scoring(self.retriever.encoder(), self._units())
 
 
 def _fit(evidence: Evidence) -> float:

@@ -53,6 +53,7 @@ def cmd_ingest(args, settings: Settings) -> int:
                     for field in ("added", "updated", "unchanged", "removed", "failed"):
                         getattr(report, field).extend(getattr(result, field))
                     report.chunks_embedded += result.chunks_embedded
+                    report.sentences_embedded += result.sentences_embedded
                     report.seconds += result.seconds
     except ManifestError as err:
         return _fail(str(err))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +21,9 @@ from assistant.settings import Settings
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+RECENT_QUESTIONS = 64
 
 
 class ModelMissing(RuntimeError):
@@ -85,6 +89,7 @@ class Embedder:
 
     _lock = threading.Lock()
     _models: dict[tuple[str, bool], object] = {}
+    _recent: OrderedDict = OrderedDict()  # (model path, int8, question) -> vector
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -131,5 +136,15 @@ class Embedder:
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
-        """One unit-length vector for a question."""
-        return self.model.encode([text], normalize_embeddings=True, convert_to_numpy=True)[0]
+        """One unit-length vector for a question (read-only; the last few are remembered,
+        since retrieval and evidence selection both need the question's)."""
+        with self._lock:
+            vector = self._recent.get((self.path, self.settings.embedding_int8, text))
+        if vector is None:
+            vector = self.model.encode([text], normalize_embeddings=True, convert_to_numpy=True)[0]
+            vector.setflags(write=False)
+            with self._lock:
+                self._recent[(self.path, self.settings.embedding_int8, text)] = vector
+                while len(self._recent) > RECENT_QUESTIONS:
+                    self._recent.popitem(last=False)
+        return vector

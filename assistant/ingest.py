@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant import manifest
+from assistant import manifest, unit_vectors
 from assistant.catalog import Catalog, DocumentRecord, chunk_id, vector_chunk
 from assistant.documents import Chunk
 from assistant.extract import DocumentError, read_blocks
@@ -43,6 +43,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     chunks_embedded: int = 0
+    sentences_embedded: int = 0  # units of passages given vectors (see unit_vectors.py)
     seconds: float = 0.0
 
     @property
@@ -56,7 +57,8 @@ class IngestReport:
                  f"{len(self.unchanged)} unchanged", f"{len(self.removed)} removed"]
         if self.failed:
             parts.append(f"{len(self.failed)} refused")
-        return (", ".join(parts) + f"; {self.chunks_embedded} passages embedded"
+        sentences = f", {self.sentences_embedded} sentences" if self.sentences_embedded else ""
+        return (", ".join(parts) + f"; {self.chunks_embedded} passages{sentences} embedded"
                 f" in {self.seconds:.1f} s")
 
 
@@ -163,6 +165,8 @@ def ingest(settings: Settings, progress: bool = True, only: set[str] | None = No
             pending = settings.data_dir / ".ingest.pending"
             if work or gone or pending.exists():
                 _write(settings, catalog, work, gone, known, report, progress, pending, tell)
+            # Also when nothing changed: an index made before unit vectors were kept gets them.
+            report.sentences_embedded = unit_vectors.refresh(settings, catalog, progress, tell)
         finally:
             catalog.close()
     report.seconds = time.perf_counter() - started
