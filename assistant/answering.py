@@ -40,7 +40,6 @@ OTHER_WRITING_REFUSAL = ("I answer questions from the framework documents, with 
                          "write {writing}. Ask me what the documents say about a topic instead.")
 NOT_IN_DOCUMENTS = "NOT IN DOCUMENTS"
 MAX_PROMPT_PASSAGES = 3
-PROMPT_WORDS = 150  # of passages in an LLM prompt: ~200 tokens, read in ~2 s on 2 cores
 # How much better the question's own evidence must answer it than the evidence found at
 # a step page's focus for the answer to leave the step (see ``_focused`` and ``_fit``).
 FOCUS_MARGIN = 0.15
@@ -49,7 +48,7 @@ FOCUS_MARGIN = 0.15
 _NO_TOPIC = frozenset("enough else anything something everything nothing anyone someone everyone "
                       "anybody somebody whatever whichever whoever otherwise instead rather quite "
                       "maybe perhaps yeah okay".split())
-MAX_SENTENCES = 4  # asked of an LLM; the system prompt must not vary, so its prefix is reused
+MAX_SENTENCES = 3  # asked of an LLM (3 rather than 4: fewer sentences the passages do not back); the system prompt must not vary, so its prefix is reused
 
 
 @dataclass
@@ -259,7 +258,7 @@ class Answerer:
         messages = [
             {"role": "system", "content": render("answer_system.j2", max_sentences=MAX_SENTENCES)},
             {"role": "user", "content": render("answer_user.j2", question=question, passages=[
-                {"n": i + 1, "title": r.document.title, "section": r.section, "text": text}
+                {"n": i + 1, "title": _short_title(r.document.title), "section": r.section, "text": text}
                 for i, (r, text, _) in enumerate(sources)])},
         ]
         client = self._client(backend)
@@ -278,7 +277,11 @@ class Answerer:
         verifier = Verifier([(text, start) for _, text, start in sources],
                             self.retriever.lexical(), self._embed())
         numbers: dict[int, int] = {}  # source number -> citation number, in order of first use
-        for checked in verifier.check(split_sentences(written)):
+        # A small model sometimes writes a sentence twice; once is enough.
+        written_once: dict[str, tuple[str, list[int]]] = {}
+        for text, marks in split_sentences(written):
+            written_once.setdefault(" ".join(text.lower().split()), (text, marks))
+        for checked in verifier.check(list(written_once.values())):
             sentence = checked.sentence
             if sentence.supported:
                 for source in checked.sources:
@@ -297,29 +300,37 @@ class Answerer:
         chosen sentence to its last: the model reads the evidence in its context (offsets
         stay those of the document, for verification).
 
-        The prompt is what a CPU pays for before the first token (about 100 tokens a
-        second on two cores), so when those stretches run past PROMPT_WORDS they shrink
+        The prompt is what a CPU pays for before the first token (50 to 120 tokens a
+        second on two cores), so when those stretches run past ``llm_prompt_words`` they shrink
         to the chosen sentences alone, each run of neighbours a source of its own, and
-        the runs that answer least go until the rest fit.
+        the runs that answer least go until the rest fit; a run still too long on its
+        own loses its sentences that answer least the same way.
         """
         passages = list(dict.fromkeys(u.result for u in evidence.chosen))[:MAX_PROMPT_PASSAGES]
         texts = {i: self.retriever.catalog.document_text(evidence.results[i].document.doc_id) or ""
                  for i in passages}
         groups = [(i, [u for u in evidence.chosen if u.result == i]) for i in passages]
+        allowed = self.settings.llm_prompt_words
 
         def size(group: tuple[int, list[Unit]]) -> int:
             i, units = group
             return len(texts[i][units[0].start:units[-1].end].split())
 
-        if sum(map(size, groups)) > PROMPT_WORDS:
-            groups = [(i, run) for i, units in groups for run in _runs(units)]
-            by_relevance = sorted(range(len(groups)), key=lambda g: -max(u.score for u in groups[g][1]))
+        def best_that_fit(pieces: list[tuple[int, list[Unit]]]) -> list[tuple[int, list[Unit]]]:
+            """The pieces that answer best within the words allowed (the best always), in order."""
+            by_relevance = sorted(range(len(pieces)), key=lambda g: -max(u.score for u in pieces[g][1]))
             kept, total = set(), 0
             for g in by_relevance:
-                if not kept or total + size(groups[g]) <= PROMPT_WORDS:
+                if not kept or total + size(pieces[g]) <= allowed:
                     kept.add(g)
-                    total += size(groups[g])
-            groups = [group for g, group in enumerate(groups) if g in kept]
+                    total += size(pieces[g])
+            return [piece for g, piece in enumerate(pieces) if g in kept]
+
+        if sum(map(size, groups)) > allowed:
+            groups = best_that_fit([(i, run) for i, units in groups for run in _runs(units)])
+        if sum(map(size, groups)) > allowed:
+            kept = best_that_fit([(i, [u]) for i, units in groups for u in units])
+            groups = [(run[0].result, run) for run in _runs([u for _, units in kept for u in units])]
         return [(evidence.results[i], texts[i][units[0].start:units[-1].end], units[0].start)
                 for i, units in groups]
 
@@ -345,6 +356,12 @@ class Answerer:
     def _embed(self):
         """``embed(texts)`` for scoring: the first text live, the documents' units kept."""
         return embed_for_scoring(self.retriever.encoder(), self._units())
+
+
+def _short_title(title: str) -> str:
+    """A title without its bracketed tail ("Proposal for Joint Commissioning" of "... (Agenda
+    item 8)"): every token of a prompt is read before the first word of the answer."""
+    return title.split(" (")[0].strip() or title
 
 
 def _fit(evidence: Evidence) -> float:

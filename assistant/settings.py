@@ -116,6 +116,13 @@ class Settings(BaseSettings):
         60.0, gt=0, description="Seconds an LLM backend may take before the answer falls back to extractive."
     )
     llm_max_tokens: int = Field(300, ge=16, le=4096, description="Most tokens an LLM backend may write per answer.")
+    llm_prompt_words: int = Field(
+        100, ge=20, le=3000,
+        description="Most words of the passages an LLM backend reads per question (the "
+        "evidence that answers best is kept). The local model reads them before its first "
+        "word: 100 keep that under 4 s on two slow cores; a GPU server behind the openai "
+        "backend can take several hundred.",
+    )
     local_model_path: Path | None = Field(
         None,
         description="GGUF file for the local backend. Empty: the Qwen2.5 1.5B Instruct file "

@@ -354,9 +354,16 @@ def test_a_section_cut_in_two_by_chunking_is_read_as_one():
     assert _with_continuation(results, [heading, best, opened, strong], [best, strong], best, [best]) == [best]
 
 
+def _prompt_words(answerer, monkeypatch):
+    """Sets the answerer's llm_prompt_words for this test only."""
+    def words(n: int) -> None:
+        monkeypatch.setattr(answerer, "settings", answerer.settings.model_copy(update={"llm_prompt_words": n}))
+    return words
+
+
 def test_a_long_prompt_shrinks_to_the_chosen_sentences(answerer, monkeypatch):
-    from assistant import answering
     from assistant.evidence import Evidence, Unit
+    words = _prompt_words(answerer, monkeypatch)
 
     text = answerer.retriever.catalog.document_text("short-breaks-guide")
     passage = _passage("short-breaks-guide", 0, text, ())
@@ -368,15 +375,38 @@ def test_a_long_prompt_shrinks_to_the_chosen_sentences(answerer, monkeypatch):
     best = unit("Some services may move from in-house provision to external providers.", 1.0)
     later = unit("Providers that miss a duty twice are reviewed by the commissioning panel.", 0.5)
     evidence = Evidence([passage], chosen=[best, later])
-    monkeypatch.setattr(answering, "PROMPT_WORDS", 1000)
+    words(1000)
     (_, whole, _), = answerer._prompt_sources(evidence)  # first to last chosen sentence
     assert whole.startswith(best.text) and whole.endswith(later.text)
-    monkeypatch.setattr(answering, "PROMPT_WORDS", 30)
+    words(30)
     shrunk = answerer._prompt_sources(evidence)
     assert [t for _, t, _ in shrunk] == [best.text, later.text]  # the sentences alone, each a source
     assert [s for _, _, s in shrunk] == [best.start, later.start]  # with their document offsets
-    monkeypatch.setattr(answering, "PROMPT_WORDS", 15)
+    words(15)
     assert [t for _, t, _ in answerer._prompt_sources(evidence)] == [best.text]  # the best stays
+
+
+def test_a_run_too_long_for_the_prompt_keeps_the_sentences_that_answer_best(answerer, monkeypatch):
+    from assistant.evidence import Evidence, Unit
+    words = _prompt_words(answerer, monkeypatch)
+
+    text = answerer.retriever.catalog.document_text("short-breaks-guide")
+    passage = _passage("short-breaks-guide", 0, text, ())
+
+    def unit(line: str, score: float) -> Unit:
+        start = text.index(line)
+        return Unit(0, line, start, start + len(line), score=score)
+
+    lead = unit("Every provider of short breaks must:", 1.0)
+    items = [unit(duty, 0.9 if i == 0 else 0.8 if i == 5 else 0.1) for i, duty in enumerate(DUTIES)]
+    evidence = Evidence([passage], chosen=[lead] + items)  # one run: the lead-in and its list
+    words(15)
+    (_, kept, start), = answerer._prompt_sources(evidence)
+    assert kept == text[lead.start:items[0].end] and start == lead.start  # still one stretch
+    words(20)
+    sources = answerer._prompt_sources(evidence)  # the next best item, apart from the others
+    assert [t for _, t, _ in sources] == [text[lead.start:items[0].end], items[5].text]
+    assert sum(len(t.split()) for _, t, _ in sources) <= 20
 
 
 def test_a_named_section_opening_inside_a_passage_is_the_one_answered(answerer):
