@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from assistant import guard, query_adapter, sequences
 from assistant.answer import Answer, AnswerSentence, Citation
-from assistant.documents import without_markup
+from assistant.documents import short_title, without_markup
 from assistant.embedding import vocabulary
 from assistant.evidence import Evidence, Unit, select
 from assistant.followup import standalone
@@ -255,10 +255,11 @@ class Answerer:
     # --- LLM backends --------------------------------------------------------------
     def _generate(self, answer: Answer, backend: str, question: str, evidence: Evidence) -> Iterator[tuple]:
         sources = self._prompt_sources(evidence)
+        # Titles lose their bracketed tail: every prompt token is read before the first word.
         messages = [
             {"role": "system", "content": render("answer_system.j2", max_sentences=MAX_SENTENCES)},
             {"role": "user", "content": render("answer_user.j2", question=question, passages=[
-                {"n": i + 1, "title": _short_title(r.document.title), "section": r.section, "text": text}
+                {"n": i + 1, "title": short_title(r.document.title), "section": r.section, "text": text}
                 for i, (r, text, _) in enumerate(sources)])},
         ]
         client = self._client(backend)
@@ -356,12 +357,6 @@ class Answerer:
     def _embed(self):
         """``embed(texts)`` for scoring: the first text live, the documents' units kept."""
         return embed_for_scoring(self.retriever.encoder(), self._units())
-
-
-def _short_title(title: str) -> str:
-    """A title without its bracketed tail ("Proposal for Joint Commissioning" of "... (Agenda
-    item 8)"): every token of a prompt is read before the first word of the answer."""
-    return title.split(" (")[0].strip() or title
 
 
 def _fit(evidence: Evidence) -> float:

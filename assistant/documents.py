@@ -79,3 +79,9 @@ class Chunk:
     def search_text(self) -> str:
         """What the retrievers see: the heading context, then the passage."""
         return f"{self.context}\n{self.text}" if self.context else self.text
+
+
+def short_title(title: str) -> str:
+    """A title without its bracketed tail: "Proposal for Joint Commissioning" of "Proposal
+    for Joint Commissioning (Agenda item 8)"."""
+    return title.split("(")[0].strip() or title

@@ -19,7 +19,7 @@ import numpy as np
 
 from assistant.answer_kinds import asks_frequency, asks_score, gives_frequency
 from assistant.chunking import leads_list
-from assistant.documents import without_markup
+from assistant.documents import short_title, without_markup
 from assistant.injection import document_instructs
 from assistant.lexical import LexicalIndex
 from assistant.lists import bring_list
@@ -374,7 +374,7 @@ def _title_line(text: str, title: str) -> bool:
     """True when ``text`` is the document's title, or the part of it before a bracket
     ("Proposal for Joint Commissioning" of "Proposal for Joint Commissioning (Agenda item 8)")."""
     key = title_key(text)
-    return bool(key) and key in (title_key(title), title_key(title.split("(")[0]))
+    return bool(key) and key in (title_key(title), title_key(short_title(title)))
 
 
 def _body_words(units: list[Unit]) -> int:
@@ -455,10 +455,3 @@ def _with_continuation(results: list[SearchResult], units: list[Unit], candidate
             extra += [u for u in candidates if u.result == j and u.segment == last]
     return own + [u for u in extra if u.score >= CONTINUATION_FLOOR * best.score]
 
-
-def embed_with(embedder):
-    """An ``embed`` function for :func:`select` backed by an Embedder."""
-    def embed(texts: list[str]) -> np.ndarray:
-        return embedder.model.encode(texts, batch_size=32, normalize_embeddings=True,
-                                     convert_to_numpy=True)
-    return embed

@@ -290,7 +290,8 @@ def _passage(doc_id: str, start: int, text: str, headings: tuple[str, ...], scor
 def _evidence(answerer, question: str, *passages):
     """The evidence ``select`` chooses from ``passages`` alone (retrieval's order), with
     the index's real scorers."""
-    from assistant.evidence import embed_with, select
+    from assistant.evidence import select
+    from fixtures.index import embed_with
     from assistant.query import prepare
 
     query = prepare(question, answerer.settings.corpus_dir, [])
@@ -361,17 +362,24 @@ def _prompt_words(answerer, monkeypatch):
     return words
 
 
-def test_a_long_prompt_shrinks_to_the_chosen_sentences(answerer, monkeypatch):
-    from assistant.evidence import Evidence, Unit
-    words = _prompt_words(answerer, monkeypatch)
+def _guide_units(answerer):
+    """The Short Breaks Guide's text, one passage of all of it, and ``unit(line, score)``
+    making a unit of a line of it, for prompt tests."""
+    from assistant.evidence import Unit
 
     text = answerer.retriever.catalog.document_text("short-breaks-guide")
-    passage = _passage("short-breaks-guide", 0, text, ())
 
-    def unit(sentence: str, score: float) -> Unit:
-        start = text.index(sentence)
-        return Unit(0, sentence, start, start + len(sentence), score=score)
+    def unit(line: str, score: float) -> Unit:
+        start = text.index(line)
+        return Unit(0, line, start, start + len(line), score=score)
 
+    return text, _passage("short-breaks-guide", 0, text, ()), unit
+
+
+def test_a_long_prompt_shrinks_to_the_chosen_sentences(answerer, monkeypatch):
+    from assistant.evidence import Evidence
+    words = _prompt_words(answerer, monkeypatch)
+    _, passage, unit = _guide_units(answerer)
     best = unit("Some services may move from in-house provision to external providers.", 1.0)
     later = unit("Providers that miss a duty twice are reviewed by the commissioning panel.", 0.5)
     evidence = Evidence([passage], chosen=[best, later])
@@ -387,16 +395,9 @@ def test_a_long_prompt_shrinks_to_the_chosen_sentences(answerer, monkeypatch):
 
 
 def test_a_run_too_long_for_the_prompt_keeps_the_sentences_that_answer_best(answerer, monkeypatch):
-    from assistant.evidence import Evidence, Unit
+    from assistant.evidence import Evidence
     words = _prompt_words(answerer, monkeypatch)
-
-    text = answerer.retriever.catalog.document_text("short-breaks-guide")
-    passage = _passage("short-breaks-guide", 0, text, ())
-
-    def unit(line: str, score: float) -> Unit:
-        start = text.index(line)
-        return Unit(0, line, start, start + len(line), score=score)
-
+    text, passage, unit = _guide_units(answerer)
     lead = unit("Every provider of short breaks must:", 1.0)
     items = [unit(duty, 0.9 if i == 0 else 0.8 if i == 5 else 0.1) for i, duty in enumerate(DUTIES)]
     evidence = Evidence([passage], chosen=[lead] + items)  # one run: the lead-in and its list
@@ -1214,7 +1215,8 @@ def test_the_items_a_heading_introduces_answer_what_it_should_contain(answerer):
 
 
 def test_a_documents_masthead_is_never_evidence(answerer):
-    from assistant.evidence import embed_with, select
+    from assistant.evidence import select
+    from fixtures.index import embed_with
     from assistant.query import prepare
     from assistant.units import masthead_end
 

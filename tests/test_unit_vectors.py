@@ -11,9 +11,10 @@ import pytest
 from assistant.answering import Answerer
 from assistant.catalog import Catalog
 from assistant.embedding import Embedder
-from assistant.evidence import embed_with, select
+from assistant.evidence import select
 from assistant.ingest import delete_document, ingest
 from assistant.unit_vectors import UnitVectors, embed_for_scoring, live_unit_texts, store_path
+from fixtures.index import embed_with
 
 QUESTIONS = [
     "How often does the pooled fund board meet?",
