@@ -48,7 +48,9 @@ FOCUS_MARGIN = 0.15
 _NO_TOPIC = frozenset("enough else anything something everything nothing anyone someone everyone "
                       "anybody somebody whatever whichever whoever otherwise instead rather quite "
                       "maybe perhaps yeah okay".split())
-MAX_SENTENCES = 3  # asked of an LLM (3 rather than 4: fewer sentences the passages do not back); the system prompt must not vary, so its prefix is reused
+# Sentences asked of an LLM (3 rather than 4: fewer that the passages do not back). The
+# system prompt must not vary, so that llama.cpp reuses its prefix.
+MAX_SENTENCES = 3
 
 
 @dataclass
