@@ -146,8 +146,6 @@ _STRUCTURAL = re.compile(r"(?:\d{1,2}(?:\.\d{1,2})*\.?|part|step|stage|phase|sta
 def _numbered_heading(line: str) -> bool:
     """A short numbered line with no closing stop ("7. Commission – including ...",
     "4.3 Phase 3: improving performance, monitoring and evaluating")."""
-    if "\t" in line.strip():
-        return False  # a numbered table row ("6\tDevelop a ...\tWT2 Communications"), not a heading
     line = line.strip()
     return bool(re.match(r"(?:(?:part|step|stage)\s+)?\d{1,2}(?:\.\d{1,2})*\.?\s+[A-Z]", line, re.I)) \
         and len(line.split()) <= 12 and not re.search(r"[.;:,]$", line)

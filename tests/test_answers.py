@@ -1282,23 +1282,6 @@ def test_a_heading_shortened_in_the_path_still_opens_its_section():
     assert before.segment != after.segment  # Part 6's last sentence is not read as Part 7's
 
 
-def test_the_numbered_rows_of_a_table_are_one_section_not_headings():
-    from assistant.units import units_of
-
-    # North Yorkshire's table of actions: short numbered rows read like "6 Develop ..." headings.
-    text = ("It is proposed to locate these actions in the refreshed CYPP as follows:\n"
-            "Action\t\tCYPP Section\n"
-            "1\tDevelop a clear Commissioning Framework\tWT5 Commissioning\n"
-            "6\tDevelop a communications and consultation strategy for commissioning\tWT2 Communications\n"
-            "7\tDevelop a workforce development strategy for commissioning\t6.4 Workforce Development\n"
-            "8. Establish a Joint Commissioning Working Group")
-    units = units_of([_passage("ny", 0, text, ("7.0 CYPP 2008-11: Refresh",))])
-    rows = [u for u in units if u.in_table]
-    assert len(rows) == 4 and not any(u.heading for u in units)
-    assert {u.segment for u in rows} == {units[0].segment}  # one section: a question on row 6 can bring row 7
-    assert units[-1].segment != units[0].segment  # a numbered line outside a table still opens one
-
-
 def test_a_far_better_sentence_in_another_passage_switches_by_a_smaller_lead_within_one_document():
     from assistant.evidence import SAME_DOC_MARGIN, SWITCH_MARGIN, Unit, _best
 
