@@ -13,9 +13,9 @@ question's sentences, with an L2 penalty that keeps ``A`` near zero (the model a
 Trained on the sets people have read (TRAINING_SETS: heldout to heldout101). Never on
 dev.jsonl, whose figures are the project's bars, nor on the sets kept to estimate unseen
 questions (UNSEEN_SETS: heldout46 to 49, 90 to 97, and every set after heldout101).
-``--validate`` fits on the sets before heldout50 and reports how often
-the best-scoring sentence answers on heldout50 to 65, with and without the adapter; that is
-how the penalty was chosen. Takes about 15 minutes on 2 cores, most of it answering.
+``--validate`` fits on the sets before heldout50 and reports how often the best-scoring
+sentence answers on heldout50 to 65, with and without the adapter; that is how the penalty
+was chosen. Takes about 10 minutes on 2 cores, most of it answering.
 """
 
 from __future__ import annotations
