@@ -138,13 +138,14 @@ class Embedder:
     def embed_query(self, text: str) -> np.ndarray:
         """One unit-length vector for a question (read-only; the last few are remembered,
         since retrieval and evidence selection both need the question's)."""
+        key = (self.path, self.settings.embedding_int8, text)
         with self._lock:
-            vector = self._recent.get((self.path, self.settings.embedding_int8, text))
+            vector = self._recent.get(key)
         if vector is None:
             vector = self.model.encode([text], normalize_embeddings=True, convert_to_numpy=True)[0]
             vector.setflags(write=False)
             with self._lock:
-                self._recent[(self.path, self.settings.embedding_int8, text)] = vector
+                self._recent[key] = vector
                 while len(self._recent) > RECENT_QUESTIONS:
                     self._recent.popitem(last=False)
         return vector

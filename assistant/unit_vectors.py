@@ -18,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -67,21 +68,25 @@ class UnitVectors:
         """The store's key for ``text`` under this model."""
         return hashlib.sha1(f"{self._model}\n{text}".encode()).hexdigest()
 
-    def _connect(self) -> sqlite3.Connection:
+    @contextmanager
+    def _database(self) -> Iterator[sqlite3.Connection]:
+        """The file, open for one read or write. A file that is not a database (damaged, or
+        something else under its name) is set aside and started again: it is only a cache."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            return _open(self.path)
+            db = _open(self.path)
         except sqlite3.DatabaseError:
-            # Not a database (damaged, or something else under its name): it is only a
-            # cache, so it is set aside and started again.
             self.path.replace(self.path.with_name(self.path.name + ".damaged"))
-            return _open(self.path)
+            db = _open(self.path)
+        try:
+            yield db
+        finally:
+            db.close()
 
     def _read(self, keys: list[str] | None = None) -> dict[str, np.ndarray]:
         """Vectors on disk (those of ``keys``, or all); a damaged file reads as empty."""
         try:
-            db = self._connect()
-            try:
+            with self._database() as db:
                 if keys is None:
                     rows = db.execute("SELECT key, vector FROM vectors").fetchall()
                 else:
@@ -90,8 +95,6 @@ class UnitVectors:
                         part = keys[begin:begin + 500]
                         rows += db.execute(f"SELECT key, vector FROM vectors WHERE key IN "
                                            f"({','.join('?' * len(part))})", part).fetchall()
-            finally:
-                db.close()
         except sqlite3.DatabaseError:
             return {}
         return {k: np.frombuffer(v, dtype=np.float32) for k, v in rows}
@@ -99,13 +102,9 @@ class UnitVectors:
     def _write(self, found: dict[str, np.ndarray]) -> None:
         """Keep ``found`` on disk; a file that cannot be written only costs speed later."""
         try:
-            db = self._connect()
-            try:
-                with db:
-                    db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-                                   [(k, v.astype(np.float32).tobytes()) for k, v in found.items()])
-            finally:
-                db.close()
+            with self._database() as db, db:
+                db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                               [(k, v.astype(np.float32).tobytes()) for k, v in found.items()])
         except sqlite3.DatabaseError:
             pass
 
@@ -155,12 +154,8 @@ class UnitVectors:
                 del self._memory[k]
         if gone:
             try:
-                db = self._connect()
-                try:
-                    with db:
-                        db.executemany("DELETE FROM vectors WHERE key = ?", [(k,) for k in gone])
-                finally:
-                    db.close()
+                with self._database() as db, db:
+                    db.executemany("DELETE FROM vectors WHERE key = ?", [(k,) for k in gone])
             except sqlite3.DatabaseError:
                 pass
         return len(gone)
